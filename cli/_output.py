@@ -1,0 +1,60 @@
+"""Output helpers: data on stdout, messages on stderr, one line per known error."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import OperationalError
+
+from erp_adapters.errors import ErpError
+from quotas.errors import QuotaError
+from shop.errors import ShopError
+
+out = Console()
+err = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+KNOWN_ERRORS = (ShopError, QuotaError, ErpError, ValueError)
+
+
+def print_json(payload: Any) -> None:
+    # Plain print: rich would wrap long lines and read "[...]" as markup.
+    print(json.dumps(payload, default=str, ensure_ascii=False))
+
+
+def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    grid = Table(title=title, title_justify="left")
+    for column in columns:
+        grid.add_column(column, justify="right" if column.endswith(("#", "used", "max")) else "left")
+    for row in rows:
+        grid.add_row(*(f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v) for v in row))
+    out.print(grid)
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code=1)
+
+
+def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Known failures become one line on stderr and exit code 1, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except KNOWN_ERRORS as exc:
+            raise fail(str(exc)) from None
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+            raise fail(f"cannot use the shop database: {reason}") from None
+
+    return wrapper

@@ -1,0 +1,19 @@
+"""The `erp-sync` command."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import credits, db, plans, quota, tenant
+
+app = typer.Typer(
+    name="erp-sync",
+    help="Keep online shops in sync with their ERPs, metered in credits and processes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(plans.app, name="plans")
+app.add_typer(tenant.app, name="tenant")
+app.add_typer(credits.app, name="credits")
+app.command("quota")(quota.quota)

@@ -1,0 +1,66 @@
+"""`erp-sync plans`: the plan catalogue."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+import typer
+
+from cli._context import open_shop
+from cli._output import err, one_line_errors, print_json, table
+from quotas.plans import PlanTerms, monthly_allowance
+from shop.models import Plan
+from shop.tenants import list_plans, save_plan
+
+app = typer.Typer(help="List and edit the plan catalogue.", no_args_is_help=True)
+
+
+def plan_json(plan: Plan) -> dict[str, object]:
+    return {
+        "name": plan.name,
+        "metric": plan.metric,
+        "max_credits": plan.max_credits,
+        "monthly_processes": monthly_allowance(plan.max_credits),
+        "monthly_price_eur": str(plan.monthly_price_eur),
+        "allowance_policy": plan.allowance_policy,
+    }
+
+
+@app.command("list")
+@one_line_errors
+def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The plans, smallest first, with their monthly process allowance."""
+    with open_shop().session() as session:
+        plans = [plan_json(plan) for plan in list_plans(session)]
+    if as_json:
+        print_json({"plans": plans})
+        return
+    table(
+        "Plans",
+        ["plan", "credits max", "processes / month", "€ / month", "over allowance"],
+        [
+            (p["name"], p["max_credits"], p["monthly_processes"], p["monthly_price_eur"], p["allowance_policy"])
+            for p in plans
+        ],
+    )
+
+
+@app.command("add")
+@one_line_errors
+def add(
+    name: str,
+    credits: Annotated[int, typer.Option("--credits", help="Maximum credits of the plan.")],
+    price: Annotated[str, typer.Option("--price", help="Monthly price in euros.")] = "0",
+    policy: Annotated[
+        str, typer.Option("--policy", help="notify: alert and keep running past the allowance; pause: stop.")
+    ] = "notify",
+) -> None:
+    """Add a plan, or change the one with that name."""
+    try:
+        amount = Decimal(price)
+    except ArithmeticError:
+        raise ValueError(f"price must be a number of euros, got '{price}'") from None
+    with open_shop().session() as session:
+        plan, created = save_plan(session, PlanTerms(name, credits, amount, policy))
+        err.print(f"plan {plan.name} {'added' if created else 'updated'}: {plan.max_credits:,} credits")

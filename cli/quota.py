@@ -1,0 +1,45 @@
+"""`erp-sync quota`: a tenant's credits and processes this period."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cli._context import open_shop
+from cli._output import one_line_errors, print_json, table
+from quotas.report import quota_report
+from shop.tenants import get_tenant
+
+
+@one_line_errors
+def quota(slug: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Credits used / max, processes used / allowance, status and alerts of this period."""
+    shop = open_shop()
+    with shop.session() as session:
+        tenant_id = get_tenant(session, slug).id
+    report = quota_report(shop.sessions, shop.ledger, tenant_id)
+    if as_json:
+        print_json(report.to_json())
+        return
+    table(
+        f"{report.tenant} · plan {report.plan} · period {report.period} · {report.status}",
+        ["", "used", "max", "%"],
+        [
+            ("credits", report.credits_used, report.credits_max, percent(report.credits_used, report.credits_max)),
+            (
+                "processes",
+                report.processes_used,
+                report.processes_allowance,
+                percent(report.processes_used, report.processes_allowance),
+            ),
+        ],
+    )
+    breakdown = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in report.credit_breakdown.items())
+    print(f"credits: {breakdown}")
+    for alert in report.alerts:
+        print(f"alert: {alert['kind']} reached {alert['threshold']} % ({alert['used']:,}/{alert['limit']:,})")
+
+
+def percent(used: int, limit: int) -> str:
+    return f"{used / limit:.0%}" if limit else "-"

@@ -1,0 +1,134 @@
+"""`erp-sync tenant`: shops, their plan and their ERP connection."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import select
+
+from cli._context import open_shop
+from cli._output import err, one_line_errors, print_json, table
+from erp_adapters.registry import known_adapters
+from shop.errors import InvalidInput
+from shop.models import AdminUser, Plan, Tenant
+from shop.tenants import add_tenant, get_plan, get_tenant, list_tenants
+
+app = typer.Typer(help="Add and manage tenants (shops).", no_args_is_help=True)
+
+SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")
+DEFAULT_ENTITIES = "products"
+
+
+def parse_options(pairs: list[str]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InvalidInput(f"--erp-option takes KEY=VALUE, got '{pair}'")
+        if any(word in key.lower() for word in SECRET_WORDS):
+            raise InvalidInput(
+                f"'{key}' looks like a secret: keep it out of the shop DB and pass --secret-name with the name "
+                "of the environment variable or Prefect Secret block that holds it"
+            )
+        options[key] = value
+    return options
+
+
+def tenant_json(tenant: Tenant, plan: Plan) -> dict[str, Any]:
+    return {
+        "tenant": tenant.slug,
+        "plan": plan.name,
+        "status": tenant.status,
+        "timezone": tenant.timezone,
+        "erp": tenant.erp_kind,
+        "erp_options": tenant.erp_options,
+        "secret_name": tenant.erp_secret_name,
+        "entities": tenant.entities,
+    }
+
+
+@app.command("add")
+@one_line_errors
+def add(
+    slug: str,
+    plan: Annotated[str, typer.Option(help="Plan name (see `erp-sync plans list`).")],
+    erp: Annotated[str, typer.Option(help="ERP adapter.")] = "csv_files",
+    erp_option: Annotated[list[str] | None, typer.Option(help="Adapter option KEY=VALUE; repeatable.")] = None,
+    secret_name: Annotated[
+        str | None, typer.Option(help="Environment variable or Prefect Secret block with the ERP password.")
+    ] = None,
+    entities: Annotated[str, typer.Option(help="Comma-separated entities to sync.")] = DEFAULT_ENTITIES,
+    timezone: Annotated[str, typer.Option(help="Billing periods follow this timezone.")] = "Europe/Madrid",
+) -> None:
+    """Add a shop on a plan, connected to its ERP."""
+    if erp not in known_adapters():
+        raise InvalidInput(f"unknown ERP adapter '{erp}' (known: {', '.join(known_adapters())})")
+    with open_shop().session() as session:
+        tenant = add_tenant(
+            session,
+            slug,
+            plan,
+            erp_kind=erp,
+            erp_options=parse_options(erp_option or []),
+            entities=[e.strip() for e in entities.split(",") if e.strip()],
+            timezone=timezone,
+            secret_name=secret_name,
+        )
+        err.print(f"tenant {tenant.slug} added on plan {plan}")
+
+
+@app.command("list")
+@one_line_errors
+def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """All tenants with their plan and status."""
+    with open_shop().session() as session:
+        rows = [tenant_json(t, session.get_one(Plan, t.plan_id)) for t in list_tenants(session)]
+    if as_json:
+        print_json({"tenants": rows})
+        return
+    table(
+        "Tenants",
+        ["tenant", "plan", "status", "erp", "entities"],
+        [(r["tenant"], r["plan"], r["status"], r["erp"], ",".join(r["entities"])) for r in rows],
+    )
+
+
+@app.command("show")
+@one_line_errors
+def show(slug: str) -> None:
+    """One tenant's settings as JSON (no secret is ever stored or shown)."""
+    with open_shop().session() as session:
+        tenant = get_tenant(session, slug)
+        print_json(tenant_json(tenant, session.get_one(Plan, tenant.plan_id)))
+
+
+@app.command("set-plan")
+@one_line_errors
+def set_plan(slug: str, plan: str) -> None:
+    """Move a tenant to another plan; a hold caused by the old plan's limits is lifted."""
+    shop = open_shop()
+    ledger = shop.ledger
+    with shop.session() as session:
+        tenant = get_tenant(session, slug)
+        tenant.plan_id = get_plan(session, plan).id
+        session.flush()
+        ledger.apply_plan(session, tenant.id)
+        tenant_id = tenant.id
+    status = ledger.refresh_status(tenant_id)
+    err.print(f"tenant {slug} is on plan {plan}; status {status}")
+
+
+@app.command("admin-add")
+@one_line_errors
+def admin_add(slug: str, email: str, name: str = "") -> None:
+    """Give a person admin access to the shop (each admin user is one credit)."""
+    with open_shop().session() as session:
+        tenant = get_tenant(session, slug)
+        if "@" not in email:
+            raise InvalidInput(f"'{email}' is not an e-mail address")
+        exists = session.scalars(select(AdminUser.id).where(AdminUser.tenant_id == tenant.id, AdminUser.email == email))
+        if exists.first() is not None:
+            raise InvalidInput(f"{email} is already an admin of {slug}")
+        session.add(AdminUser(tenant_id=tenant.id, email=email, name=name))
+    err.print(f"{email} is now an admin of {slug}")

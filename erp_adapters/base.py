@@ -1,0 +1,46 @@
+"""The adapter protocol: what an ERP connector declares and how it hands records over.
+
+An adapter only reads from (and later writes orders to) its ERP; it never touches the shop DB.
+Pages carry the records as the ERP named them plus the column each shop field comes from, so a
+quarantined row keeps its raw payload and can be re-mapped after the mapping is fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, Protocol
+
+import pandas as pd
+
+Cursor = dict[str, Any]
+
+
+class Entity(StrEnum):
+    PRODUCTS = "products"
+
+
+class Capability(StrEnum):
+    PRODUCTS = "products"
+    DELTA = "delta"  # can start from a cursor instead of re-reading everything
+
+
+@dataclass(frozen=True)
+class Page:
+    """A batch of records from one source, and the cursor to store once it is loaded."""
+
+    frame: pd.DataFrame  # one row per record, string values, the ERP's column names
+    fields: Mapping[str, str]  # shop field -> source column present in ``frame``
+    source: str  # where the records came from, e.g. "products-2026-11.csv"
+    first_row: int  # the source's row number of the frame's first row (1 = first data row)
+    cursor: Cursor = field(default_factory=dict)
+
+
+class ErpAdapter(Protocol):
+    name: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]]
+
+    def fetch(self, entity: Entity, since: Cursor | None, page_size: int) -> Iterator[Page]:
+        """Pages of records changed since the cursor (all records when it is None)."""
+        ...

@@ -1,0 +1,151 @@
+"""An ERP that drops export files in a folder: each matching file is streamed page by page.
+
+The cursor remembers which files (by size and modification time) were fully loaded and how far
+the file in progress got, so a rewritten export is read again and an interrupted one resumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from erp_adapters.base import Capability, Cursor, Entity, Page
+from erp_adapters.csv_files.mapping import resolve_fields
+from erp_adapters.csv_files.reader import read_chunks
+from erp_adapters.errors import AdapterConfigError
+
+MAX_REMEMBERED_FILES = 1000
+_SUFFIXES = (".csv", ".xlsx")
+
+
+@dataclass(frozen=True)
+class _DropFile:
+    path: Path
+    mtime_ns: int
+    signature: str  # changes whenever the ERP rewrites or touches the file
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+class CsvFilesAdapter:
+    name: ClassVar[str] = "csv_files"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.PRODUCTS, Capability.DELTA})
+
+    def __init__(self, folder: Path, mapping: Mapping[str, Mapping[str, str]] | None = None) -> None:
+        self.folder = folder
+        self.mapping: Mapping[str, Mapping[str, str]] = mapping or {}
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> CsvFilesAdapter:
+        """Options: ``path`` (the drop folder) and optional ``mapping`` ({entity: {field: column}})."""
+        raw_path = options.get("path")
+        if not raw_path or not isinstance(raw_path, (str, Path)):
+            raise AdapterConfigError("csv_files: option 'path' (the drop folder) is required")
+        folder = Path(raw_path)
+        if not folder.is_dir():
+            raise AdapterConfigError(f"csv_files: drop folder '{folder}' does not exist or is not a folder")
+        return cls(folder, _checked_mapping(options.get("mapping")))
+
+    def fetch(self, entity: Entity, since: Cursor | None, page_size: int) -> Iterator[Page]:
+        """Pages of every file not yet loaded, oldest first; each page carries the cursor to store."""
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, got {page_size}")
+        cursor = since or {}
+        files = self._drop_files(entity)
+        done = _remembered(cursor, files)
+        for drop_file in files:
+            if done.get(drop_file.name) == drop_file.signature:
+                continue
+            finished = _bounded({**done, drop_file.name: drop_file.signature}, files)
+            yield from self._file_pages(entity, drop_file, _rows_done(cursor, drop_file), page_size, done, finished)
+            done = finished
+
+    def _file_pages(
+        self,
+        entity: Entity,
+        drop_file: _DropFile,
+        rows_done: int,
+        page_size: int,
+        done: dict[str, str],
+        finished: dict[str, str],
+    ) -> Iterator[Page]:
+        chunks = read_chunks(drop_file.path, page_size, skip_rows=rows_done)
+        pending = next(chunks)  # read_chunks yields at least one frame, so the header is known
+        fields = self._fields(entity, drop_file, pending)
+        first_row = rows_done + 1
+        # One chunk of look-ahead: only the last page may claim the file is finished.
+        for chunk in chunks:
+            rows_done += len(pending)
+            yield Page(pending, fields, drop_file.name, first_row, _mid_file(done, drop_file, rows_done))
+            first_row, pending = rows_done + 1, chunk
+        yield Page(pending, fields, drop_file.name, first_row, {"files": dict(finished), "current": None})
+
+    def _fields(self, entity: Entity, drop_file: _DropFile, frame: pd.DataFrame) -> dict[str, str]:
+        try:
+            return resolve_fields(str(entity), list(frame.columns), self.mapping.get(str(entity), {}))
+        except AdapterConfigError as exc:
+            raise AdapterConfigError(f"{drop_file.name}: {exc}") from None
+
+    def _drop_files(self, entity: Entity) -> list[_DropFile]:
+        prefix = str(entity).lower()
+        try:
+            paths = [path for path in self.folder.iterdir() if _is_export(path, prefix)]
+        except FileNotFoundError:
+            raise AdapterConfigError(f"csv_files: drop folder '{self.folder}' does not exist") from None
+        files = []
+        for path in paths:
+            stat = path.stat()
+            files.append(_DropFile(path, stat.st_mtime_ns, f"{stat.st_size}:{stat.st_mtime_ns}"))
+        return sorted(files, key=lambda drop_file: (drop_file.mtime_ns, drop_file.name))
+
+
+def _is_export(path: Path, prefix: str) -> bool:
+    lowered = path.name.lower()
+    return lowered.startswith(prefix) and lowered.endswith(_SUFFIXES) and path.is_file()
+
+
+def _remembered(cursor: Cursor, files: list[_DropFile]) -> dict[str, str]:
+    remembered = cursor.get("files")
+    return _bounded(dict(remembered) if isinstance(remembered, dict) else {}, files)
+
+
+def _bounded(done: dict[str, str], files: list[_DropFile]) -> dict[str, str]:
+    # Files gone from the folder are forgotten, and only the newest ones are kept, so the
+    # cursor stays small however long the ERP keeps dropping files.
+    present = [drop_file.name for drop_file in files if drop_file.name in done]
+    return {name: done[name] for name in present[-MAX_REMEMBERED_FILES:]}
+
+
+def _rows_done(cursor: Cursor, drop_file: _DropFile) -> int:
+    current = cursor.get("current")
+    if not isinstance(current, dict):
+        return 0
+    if current.get("file") != drop_file.name or current.get("signature") != drop_file.signature:
+        return 0  # another file, or this one was rewritten since: start it over
+    rows_done = current.get("rows_done")
+    return rows_done if isinstance(rows_done, int) and rows_done > 0 else 0
+
+
+def _mid_file(done: dict[str, str], drop_file: _DropFile, rows_done: int) -> Cursor:
+    return {
+        "files": dict(done),
+        "current": {"file": drop_file.name, "signature": drop_file.signature, "rows_done": rows_done},
+    }
+
+
+def _checked_mapping(raw: object) -> dict[str, dict[str, str]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(
+        isinstance(fields, dict)
+        and all(isinstance(key, str) and isinstance(value, str) for key, value in fields.items())
+        for fields in raw.values()
+    ):
+        raise AdapterConfigError("csv_files: option 'mapping' must be {entity: {field: column}} with text values")
+    return {str(entity): dict(fields) for entity, fields in raw.items()}

@@ -1,0 +1,69 @@
+"""Which file column feeds each shop field: default header aliases, overridden per tenant.
+
+Headers are matched ignoring case, accents and punctuation, because the same ERP exports
+"Código", "CODIGO" or "Cod. Articulo" depending on its version and language settings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+
+from erp_adapters.errors import AdapterConfigError
+
+# entity -> shop field -> header aliases, most specific first. Adding an entity is adding data here.
+ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "products": {
+        "sku": ("sku", "referencia", "ref", "codigo", "código", "cod_articulo", "item_code"),
+        "name": ("name", "nombre", "descripcion", "descripción", "description"),
+        "price": ("price", "precio", "pvp", "precio_venta", "list_price"),
+        "template_code": ("template_code", "template", "modelo", "cod_modelo", "parent_sku"),
+        "template_name": ("template_name", "nombre_modelo", "model_name"),
+        "barcode": ("barcode", "ean", "ean13", "codigo_barras"),
+        "color": ("color", "colour"),
+        "size": ("size", "talla"),
+    },
+}
+
+_SEPARATOR_RUNS = re.compile(r"[\s._\-]+")
+
+
+def normalize_header(name: str) -> str:
+    """The form headers and aliases are compared in: "Cód. Artículo" -> "cod_articulo"."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _SEPARATOR_RUNS.sub("_", bare).strip("_")
+
+
+def resolve_fields(entity: str, columns: Sequence[str], overrides: Mapping[str, str]) -> dict[str, str]:
+    """Shop field -> column of ``columns`` for every field found; the caller decides what is required.
+
+    A tenant override wins over the aliases, and the column it claims is not offered to the
+    aliases of other fields. An override naming a column the file lacks is a set-up error.
+    """
+    fields = {field: _override_column(field, column, columns) for field, column in overrides.items()}
+    claimed = set(fields.values())
+    by_normalized: dict[str, str] = {}
+    for column in columns:
+        if column not in claimed:
+            by_normalized.setdefault(normalize_header(column), column)
+    for field, aliases in ALIASES.get(entity, {}).items():
+        if field in fields:
+            continue
+        found = next((by_normalized[alias] for alias in map(normalize_header, aliases) if alias in by_normalized), None)
+        if found is not None:
+            fields[field] = found
+    return fields
+
+
+def _override_column(field: str, column: str, columns: Sequence[str]) -> str:
+    if column in columns:
+        return column
+    wanted = normalize_header(column)
+    for candidate in columns:
+        if normalize_header(candidate) == wanted:
+            return candidate
+    raise AdapterConfigError(
+        f"mapping for field '{field}' names column '{column}', which is not in the file (columns: {', '.join(columns)})"
+    )

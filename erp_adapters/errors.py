@@ -1,0 +1,19 @@
+"""Adapter errors, grouped by who must act: retry later, fix the source, or fix the set-up."""
+
+from __future__ import annotations
+
+
+class ErpError(Exception):
+    """Base of every adapter error; its message is one line and never holds a secret."""
+
+
+class TransientErpError(ErpError):
+    """The ERP or the network failed in a way a later retry may fix (timeouts, 429, 5xx)."""
+
+
+class MalformedSource(ErpError):
+    """A whole export or response cannot be read (bad header, wrong format): fix the source."""
+
+
+class AdapterConfigError(ErpError):
+    """The tenant's adapter is set up wrongly (unknown adapter, missing option, bad mapping)."""

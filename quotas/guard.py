@@ -1,0 +1,90 @@
+"""The quota guard around one batch: reserve before writing, commit with the rows, refund the rest.
+
+    with BatchGuard(ledger, tenant_id, key) as guard:
+        admission = guard.admit(new=…, updates=…)
+        with unit_of_work(url) as session:
+            …write admission.new rows and admission.writes - admission.new updates…
+            guard.commit(session, new_written=…, written=…, entity=…)
+    if admission.exceeded: raise admission.exceeded   # after the admitted part is safely stored
+
+Refunds run in ``finally`` and are no-ops for committed reservations, so an exception anywhere —
+including in the caller's commit — returns the budget at once; a killed worker's reservation
+returns when its lease expires.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+
+from sqlalchemy.orm import Session
+
+from quotas.errors import QuotaExceeded
+from quotas.ledger import Grant, Ledger
+from quotas.thresholds import ThresholdCrossed
+
+
+@dataclass(frozen=True)
+class Admission:
+    new: int  # new credited records that may be created
+    writes: int  # records that may be written in all (updates first, then the new ones)
+    exceeded: QuotaExceeded | None  # why part of the batch was refused, if it was
+
+
+class BatchGuard:
+    def __init__(self, ledger: Ledger, tenant_id: int, idempotency_key: str, credited: bool = True) -> None:
+        self._ledger = ledger
+        self._tenant_id = tenant_id
+        self._key = idempotency_key
+        self._credited = credited
+        self._grants: list[Grant] = []
+        self._credits: Grant | None = None
+        self._processes: Grant | None = None
+
+    def __enter__(self) -> BatchGuard:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for grant in self._grants:
+            self._ledger.refund(grant)
+
+    def admit(self, *, new: int, updates: int) -> Admission:
+        """Reserve credits for ``new`` records and processes for every write that fits."""
+        exceeded = None
+        new_admitted = new
+        if self._credited and new:
+            self._credits = self._reserve("credits", new)
+            new_admitted = self._credits.granted
+            if self._credits.refused:
+                exceeded = _exceeded(self._credits)
+        self._processes = self._reserve("processes", updates + new_admitted)
+        writes = self._processes.granted
+        if self._processes.refused:
+            exceeded = _exceeded(self._processes, refused=updates + new - writes)
+        return Admission(new=min(new_admitted, max(writes - updates, 0)), writes=writes, exceeded=exceeded)
+
+    def commit(
+        self, session: Session, *, new_written: int, written: int, entity: str, flow_run_id: str | None = None
+    ) -> list[ThresholdCrossed]:
+        spent = [(grant, used) for grant, used in ((self._credits, new_written), (self._processes, written)) if grant]
+        return self._ledger.commit(session, spent, entity=entity, flow_run_id=flow_run_id)
+
+    @property
+    def already_applied(self) -> bool:
+        return any(grant.already_applied for grant in self._grants)
+
+    def _reserve(self, kind: str, amount: int) -> Grant:
+        grant = self._ledger.reserve(self._tenant_id, kind, amount, self._key)  # type: ignore[arg-type]
+        self._grants.append(grant)
+        return grant
+
+
+def _exceeded(grant: Grant, refused: int | None = None) -> QuotaExceeded:
+    return QuotaExceeded(
+        grant.tenant, grant.kind, grant.used, grant.limit, grant.refused if refused is None else refused
+    )

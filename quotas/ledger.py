@@ -1,0 +1,504 @@
+"""The quota ledger: reserve, commit and refund processes and credits, atomically in the shop DB.
+
+Every reservation runs in its own short transaction that locks the tenant's row first, so
+concurrent workers on Postgres queue per tenant instead of overspending; on SQLite the write lock
+taken at BEGIN does the same. Commits run inside the caller's transaction, next to the rows they
+pay for, and lock the tenant's row first too (one lock order, no deadlocks).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+from sqlalchemy import CursorResult, Table, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from quotas.credits import CreditCount
+from quotas.errors import LeaseExpired, QuotaExceeded
+from quotas.periods import BillingPeriod, period_for
+from quotas.plans import monthly_allowance
+from quotas.thresholds import ThresholdCrossed, crossed
+from shop.models import (
+    AdminUser,
+    Alert,
+    Contact,
+    Customer,
+    Plan,
+    ProductVariant,
+    Reservation,
+    SalesRep,
+    Tenant,
+    UsageEvent,
+    UsagePeriod,
+    now_utc,
+)
+
+Kind = Literal["processes", "credits"]
+tenants_t = cast(Table, Tenant.__table__)
+periods_t = cast(Table, UsagePeriod.__table__)
+reservations_t = cast(Table, Reservation.__table__)
+events_t = cast(Table, UsageEvent.__table__)
+alerts_t = cast(Table, Alert.__table__)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """The answer to a reservation: how much of the request may be spent."""
+
+    tenant_id: int
+    tenant: str
+    kind: Kind
+    requested: int
+    granted: int
+    used: int  # level after this grant (used + reserved)
+    limit: int
+    idempotency_key: str = ""
+    reservation_id: int | None = None
+    already_applied: bool = False
+
+    @property
+    def refused(self) -> int:
+        return self.requested - self.granted
+
+
+@dataclass(frozen=True)
+class Usage:
+    """A tenant's figures for the current period."""
+
+    tenant: str
+    status: str
+    plan: str
+    period: BillingPeriod
+    credits_used: int
+    credits_reserved: int
+    credits_max: int
+    processes_used: int
+    processes_reserved: int
+    processes_allowance: int
+    policy: str
+
+
+class Ledger:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        lease_seconds: int = 900,
+        clock: Callable[[], dt.datetime] = now_utc,
+    ) -> None:
+        self._sessions = sessions
+        self._lease = dt.timedelta(seconds=lease_seconds)
+        self._clock = clock
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def usage(self, tenant_id: int) -> Usage:
+        with self._sessions() as session, session.begin():
+            tenant = self._lock_tenant(session, tenant_id)
+            period = self._current_period(session, tenant)
+            return Usage(
+                tenant=tenant.slug,
+                status=tenant.status,
+                plan=tenant.plan_name,
+                period=BillingPeriod(period.period, period.starts_at, period.ends_at),
+                credits_used=tenant.credits_used,
+                credits_reserved=tenant.credits_reserved,
+                credits_max=tenant.credits_max,
+                processes_used=period.processes_used,
+                processes_reserved=period.processes_reserved,
+                processes_allowance=period.processes_allowance,
+                policy=period.policy,
+            )
+
+    # -- reserve / commit / refund -----------------------------------------------------------
+
+    def reserve(self, tenant_id: int, kind: Kind, requested: int, idempotency_key: str) -> Grant:
+        """Hold up to ``requested`` units. Credits are always capped; processes only under the
+        plan's ``pause`` policy (``notify`` plans alert instead). A key already committed is
+        answered ``already_applied`` with nothing granted."""
+        if requested < 0:
+            raise ValueError("cannot reserve a negative amount")
+        now = self._clock()
+        with self._sessions() as session, session.begin():
+            tenant = self._lock_tenant(session, tenant_id)
+            self._expire(session, tenant_id, now)
+            period = self._current_period(session, tenant)
+            if self._applied(session, tenant_id, kind, idempotency_key):
+                used, limit = self._level(tenant, period, kind)
+                return Grant(
+                    tenant_id, tenant.slug, kind, requested, 0, used, limit, idempotency_key, already_applied=True
+                )
+            self._release_open(session, tenant_id, kind, idempotency_key)
+            tenant = self._lock_tenant(session, tenant_id)
+            period = self._current_period(session, tenant)
+            used, limit = self._level(tenant, period, kind)
+            capped = kind == "credits" or period.policy == "pause"
+            granted = min(requested, max(limit - used, 0)) if capped else requested
+            if granted < requested:
+                self._set_status(session, tenant_id, exhausted_status(kind))
+            if granted == 0:
+                return Grant(tenant_id, tenant.slug, kind, requested, 0, used, limit, idempotency_key)
+            self._adjust_reserved(session, tenant_id, period.id, kind, granted)
+            reservation_id = session.execute(
+                insert(reservations_t)
+                .values(
+                    tenant_id=tenant_id,
+                    period_id=period.id,
+                    kind=kind,
+                    requested=requested,
+                    amount=granted,
+                    idempotency_key=idempotency_key,
+                    state="open",
+                    expires_at=now + self._lease,
+                    created_at=now,
+                )
+                .returning(reservations_t.c.id)
+            ).scalar_one()
+            return Grant(
+                tenant_id, tenant.slug, kind, requested, granted, used + granted, limit, idempotency_key, reservation_id
+            )
+
+    def commit(
+        self,
+        session: Session,
+        spent: Sequence[tuple[Grant, int]],
+        *,
+        entity: str,
+        flow_run_id: str | None = None,
+    ) -> list[ThresholdCrossed]:
+        """Record what each grant actually paid for, inside the caller's transaction (the one
+        that wrote the rows). Raises LeaseExpired if a reservation was already returned."""
+        live = [(grant, used) for grant, used in spent if grant.reservation_id is not None]
+        if not live:
+            return []
+        tenant = self._lock_tenant(session, live[0][0].tenant_id)
+        period = self._current_period(session, tenant)
+        crossings: list[ThresholdCrossed] = []
+        for grant, used in live:
+            if not 0 <= used <= grant.granted:
+                raise ValueError(f"{used} {grant.kind} used but {grant.granted} granted")
+            closed: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+                update(reservations_t)
+                .where(reservations_t.c.id == grant.reservation_id, reservations_t.c.state == "open")
+                .values(state="committed")
+            )
+            if closed.rowcount != 1:
+                raise LeaseExpired(f"reservation {grant.reservation_id} of {tenant.slug} is no longer open")
+            try:
+                with session.begin_nested():
+                    session.execute(
+                        insert(events_t).values(
+                            tenant_id=grant.tenant_id,
+                            period_id=period.id,
+                            kind=grant.kind,
+                            entity=entity,
+                            amount=used,
+                            idempotency_key=grant.idempotency_key,
+                            flow_run_id=flow_run_id,
+                            created_at=self._clock(),
+                        )
+                    )
+            except IntegrityError as exc:
+                raise LeaseExpired(f"usage for {grant.idempotency_key} already recorded") from exc
+            before, limit = self._level_used(tenant, period, grant.kind)
+            self._adjust_reserved(session, grant.tenant_id, period.id, grant.kind, -grant.granted)
+            self._add_used(session, grant.tenant_id, period.id, grant.kind, used)
+            crossings += self._record_crossings(session, tenant, period, grant.kind, before, before + used, limit)
+            tenant = self._lock_tenant(session, grant.tenant_id)
+            period = self._current_period(session, tenant)
+        return crossings
+
+    def refund(self, grant: Grant) -> bool:
+        """Return a reservation that was not committed; a no-op once committed or expired."""
+        if grant.reservation_id is None:
+            return False
+        with self._sessions() as session, session.begin():
+            self._lock_tenant(session, grant.tenant_id)
+            return self._close(session, grant.reservation_id, "refunded")
+
+    def expire_leases(self, tenant_id: int) -> int:
+        with self._sessions() as session, session.begin():
+            self._lock_tenant(session, tenant_id)
+            return self._expire(session, tenant_id, self._clock())
+
+    # -- credits and status ------------------------------------------------------------------
+
+    def recount_credits(self, tenant_id: int) -> CreditCount:
+        """Count the credited records and make the ledger's level agree with the count."""
+        with self._sessions() as session, session.begin():
+            self._lock_tenant(session, tenant_id)
+            count = count_credits(session, tenant_id)
+            session.execute(update(tenants_t).where(tenants_t.c.id == tenant_id).values(credits_used=count.total))
+            return count
+
+    def refresh_status(self, tenant_id: int) -> str:
+        """Lift a hold whose cause is gone (plan upgraded, period rolled over) and return the
+        tenant's status. A tenant still held stays held: it is refused at once, at no cost."""
+        with self._sessions() as session, session.begin():
+            tenant = self._lock_tenant(session, tenant_id)
+            period = self._current_period(session, tenant)
+            status = tenant.status
+            credits_level, credits_max = self._level(tenant, period, "credits")
+            processes_level, allowance = self._level(tenant, period, "processes")
+            if status == "over_credit_limit" and credits_level < credits_max:
+                status = "active"
+            if status == "process_budget" and (period.policy != "pause" or processes_level < allowance):
+                status = "active"
+            if status != tenant.status:
+                self._set_status(session, tenant_id, status)
+            return status
+
+    def held(self, tenant_id: int) -> QuotaExceeded | None:
+        """The reason the tenant may launch no process now, or None."""
+        status = self.refresh_status(tenant_id)
+        if status not in ("over_credit_limit", "process_budget"):
+            return None
+        usage = self.usage(tenant_id)
+        if status == "over_credit_limit":
+            return QuotaExceeded(usage.tenant, "credits", usage.credits_used, usage.credits_max)
+        return QuotaExceeded(usage.tenant, "processes", usage.processes_used, usage.processes_allowance)
+
+    def apply_plan(self, session: Session, tenant_id: int) -> None:
+        """Bring the current period in line with the tenant's (new) plan, inside the caller's
+        transaction; the processes already used this period stay counted."""
+        tenant = self._lock_tenant(session, tenant_id)
+        period = self._current_period(session, tenant)
+        session.execute(
+            update(periods_t)
+            .where(periods_t.c.id == period.id)
+            .values(
+                credits_max=tenant.credits_max,
+                processes_allowance=monthly_allowance(tenant.credits_max),
+                policy=tenant.policy,
+            )
+        )
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _lock_tenant(self, session: Session, tenant_id: int) -> _TenantRow:
+        row = session.execute(
+            select(
+                tenants_t.c.id,
+                tenants_t.c.slug,
+                tenants_t.c.status,
+                tenants_t.c.timezone,
+                tenants_t.c.credits_used,
+                tenants_t.c.credits_reserved,
+                Plan.name,
+                Plan.max_credits,
+                Plan.allowance_policy,
+            )
+            .join(Plan, Plan.id == tenants_t.c.plan_id)
+            .where(tenants_t.c.id == tenant_id)
+            .with_for_update(of=tenants_t)
+        ).one()
+        return _TenantRow(*row)
+
+    def _current_period(self, session: Session, tenant: _TenantRow) -> _PeriodRow:
+        bounds = period_for(self._clock(), tenant.timezone)
+        query = select(
+            periods_t.c.id,
+            periods_t.c.period,
+            periods_t.c.starts_at,
+            periods_t.c.ends_at,
+            periods_t.c.processes_used,
+            periods_t.c.processes_reserved,
+            periods_t.c.processes_allowance,
+            periods_t.c.policy,
+        ).where(periods_t.c.tenant_id == tenant.id, periods_t.c.period == bounds.key)
+        row = session.execute(query).one_or_none()
+        if row is None:
+            session.execute(
+                insert(periods_t).values(
+                    tenant_id=tenant.id,
+                    period=bounds.key,
+                    starts_at=bounds.starts_at,
+                    ends_at=bounds.ends_at,
+                    credits_max=tenant.credits_max,
+                    processes_allowance=monthly_allowance(tenant.credits_max),
+                    processes_used=0,
+                    processes_reserved=0,
+                    policy=tenant.policy,
+                )
+            )
+            row = session.execute(query).one()
+        return _PeriodRow(*row)
+
+    @staticmethod
+    def _level(tenant: _TenantRow, period: _PeriodRow, kind: Kind) -> tuple[int, int]:
+        if kind == "credits":
+            return tenant.credits_used + tenant.credits_reserved, tenant.credits_max
+        return period.processes_used + period.processes_reserved, period.processes_allowance
+
+    @staticmethod
+    def _level_used(tenant: _TenantRow, period: _PeriodRow, kind: Kind) -> tuple[int, int]:
+        if kind == "credits":
+            return tenant.credits_used, tenant.credits_max
+        return period.processes_used, period.processes_allowance
+
+    @staticmethod
+    def _adjust_reserved(session: Session, tenant_id: int, period_id: int, kind: str, delta: int) -> None:
+        if kind == "credits":
+            session.execute(
+                update(tenants_t)
+                .where(tenants_t.c.id == tenant_id)
+                .values(credits_reserved=tenants_t.c.credits_reserved + delta)
+            )
+        else:
+            session.execute(
+                update(periods_t)
+                .where(periods_t.c.id == period_id)
+                .values(processes_reserved=periods_t.c.processes_reserved + delta)
+            )
+
+    @staticmethod
+    def _add_used(session: Session, tenant_id: int, period_id: int, kind: str, used: int) -> None:
+        if kind == "credits":
+            session.execute(
+                update(tenants_t)
+                .where(tenants_t.c.id == tenant_id)
+                .values(credits_used=tenants_t.c.credits_used + used)
+            )
+        else:
+            session.execute(
+                update(periods_t)
+                .where(periods_t.c.id == period_id)
+                .values(processes_used=periods_t.c.processes_used + used)
+            )
+
+    def _close(self, session: Session, reservation_id: int, state: str) -> bool:
+        row = session.execute(
+            select(
+                reservations_t.c.tenant_id,
+                reservations_t.c.period_id,
+                reservations_t.c.kind,
+                reservations_t.c.amount,
+            ).where(reservations_t.c.id == reservation_id, reservations_t.c.state == "open")
+        ).one_or_none()
+        if row is None:
+            return False
+        session.execute(update(reservations_t).where(reservations_t.c.id == reservation_id).values(state=state))
+        self._adjust_reserved(session, row.tenant_id, row.period_id, row.kind, -row.amount)
+        return True
+
+    def _expire(self, session: Session, tenant_id: int, now: dt.datetime) -> int:
+        stale = session.scalars(
+            select(reservations_t.c.id).where(
+                reservations_t.c.tenant_id == tenant_id,
+                reservations_t.c.state == "open",
+                reservations_t.c.expires_at < now,
+            )
+        ).all()
+        return sum(self._close(session, reservation_id, "expired") for reservation_id in stale)
+
+    def _release_open(self, session: Session, tenant_id: int, kind: str, key: str) -> None:
+        # A retried task reuses its key: whatever its earlier attempt still holds goes back first.
+        for reservation_id in session.scalars(
+            select(reservations_t.c.id).where(
+                reservations_t.c.tenant_id == tenant_id,
+                reservations_t.c.kind == kind,
+                reservations_t.c.idempotency_key == key,
+                reservations_t.c.state == "open",
+            )
+        ):
+            self._close(session, reservation_id, "refunded")
+
+    @staticmethod
+    def _applied(session: Session, tenant_id: int, kind: str, key: str) -> bool:
+        return (
+            session.execute(
+                select(UsageEvent.id).where(
+                    UsageEvent.tenant_id == tenant_id,
+                    UsageEvent.kind == kind,
+                    UsageEvent.idempotency_key == key,
+                )
+            ).first()
+            is not None
+        )
+
+    @staticmethod
+    def _set_status(session: Session, tenant_id: int, status: str) -> None:
+        session.execute(update(tenants_t).where(tenants_t.c.id == tenant_id).values(status=status))
+
+    def _record_crossings(
+        self,
+        session: Session,
+        tenant: _TenantRow,
+        period: _PeriodRow,
+        kind: str,
+        before: int,
+        after: int,
+        limit: int,
+    ) -> list[ThresholdCrossed]:
+        fired = []
+        for threshold in crossed(before, after, limit):
+            exists = session.execute(
+                select(Alert.id).where(
+                    Alert.tenant_id == tenant.id,
+                    Alert.period == period.period,
+                    Alert.kind == kind,
+                    Alert.threshold == threshold,
+                )
+            ).first()
+            if exists:
+                continue
+            session.execute(
+                insert(alerts_t).values(
+                    tenant_id=tenant.id,
+                    period=period.period,
+                    kind=kind,
+                    threshold=threshold,
+                    used=after,
+                    limit=limit,
+                    created_at=self._clock(),
+                )
+            )
+            fired.append(ThresholdCrossed(tenant.slug, kind, threshold, after, limit, period.period))
+        return fired
+
+
+def exhausted_status(kind: str) -> str:
+    return "over_credit_limit" if kind == "credits" else "process_budget"
+
+
+def count_credits(session: Session, tenant_id: int) -> CreditCount:
+    """Credits counted from the shop DB, never estimated."""
+
+    def count(model: Any) -> int:
+        return session.execute(select(func.count()).select_from(model).where(model.tenant_id == tenant_id)).scalar_one()
+
+    return CreditCount(
+        variants=count(ProductVariant),
+        customers=count(Customer),
+        contacts=count(Contact),
+        sales_reps=count(SalesRep),
+        admin_users=count(AdminUser),
+    )
+
+
+@dataclass(frozen=True)
+class _TenantRow:
+    id: int
+    slug: str
+    status: str
+    timezone: str
+    credits_used: int
+    credits_reserved: int
+    plan_name: str
+    credits_max: int
+    policy: str
+
+
+@dataclass(frozen=True)
+class _PeriodRow:
+    id: int
+    period: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    processes_used: int
+    processes_reserved: int
+    processes_allowance: int
+    policy: str

@@ -1,0 +1,38 @@
+"""Plan rules from the seed: credits sizing, the monthly process allowance, plan recommendation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+DAYS_PER_MONTH = 30
+EXTRA_PROCESSES_PERCENT = 33
+
+
+@dataclass(frozen=True)
+class PlanTerms:
+    name: str
+    max_credits: int
+    monthly_price_eur: Decimal = Decimal(0)
+    allowance_policy: str = "notify"
+
+    @property
+    def monthly_allowance(self) -> int:
+        return monthly_allowance(self.max_credits)
+
+
+def monthly_allowance(max_credits: int) -> int:
+    """Expected processes per month: plan credits × 30 days + 33 %, rounded up (integer maths,
+    so 5,000 credits give exactly 199,500)."""
+    if max_credits < 0:
+        raise ValueError("max_credits must not be negative")
+    return -(-max_credits * DAYS_PER_MONTH * (100 + EXTRA_PROCESSES_PERCENT) // 100)
+
+
+def recommend_plan(credits: int, plans: Iterable[PlanTerms], margin: float) -> PlanTerms | None:
+    """The smallest plan that holds ``credits`` plus the safety margin (the seed advises one,
+    because changing plan later may cost); None when no plan is big enough."""
+    needed = credits * (1 + margin)
+    fitting = [plan for plan in plans if plan.max_credits >= needed]
+    return min(fitting, key=lambda plan: plan.max_credits, default=None)

@@ -1,0 +1,66 @@
+"""A tenant's usage as the CLI and the artifacts show it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from quotas.ledger import Ledger, count_credits
+from shop.models import Alert
+
+
+@dataclass(frozen=True)
+class QuotaReport:
+    tenant: str
+    plan: str
+    status: str
+    period: str
+    credits_used: int
+    credits_max: int
+    credits_left: int
+    credit_breakdown: dict[str, int]
+    processes_used: int
+    processes_reserved: int
+    processes_allowance: int
+    policy: str
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def quota_report(sessions: sessionmaker[Session], ledger: Ledger, tenant_id: int) -> QuotaReport:
+    """Credits are counted from the shop DB here, not taken from the ledger's running level."""
+    usage = ledger.usage(tenant_id)
+    with sessions() as session:
+        counted = count_credits(session, tenant_id)
+        alerts = session.scalars(
+            select(Alert).where(Alert.tenant_id == tenant_id, Alert.period == usage.period.key).order_by(Alert.id)
+        ).all()
+    return QuotaReport(
+        tenant=usage.tenant,
+        plan=usage.plan,
+        status=usage.status,
+        period=usage.period.key,
+        credits_used=counted.total,
+        credits_max=usage.credits_max,
+        credits_left=max(usage.credits_max - counted.total, 0),
+        credit_breakdown={
+            "variants": counted.variants,
+            "customers": counted.customers,
+            "contacts": counted.contacts,
+            "sales_reps": counted.sales_reps,
+            "admin_users": counted.admin_users,
+        },
+        processes_used=usage.processes_used,
+        processes_reserved=usage.processes_reserved,
+        processes_allowance=usage.processes_allowance,
+        policy=usage.policy,
+        alerts=[
+            {"kind": a.kind, "threshold": a.threshold, "used": a.used, "limit": a.limit, "at": a.created_at.isoformat()}
+            for a in alerts
+        ],
+    )

@@ -1,0 +1,37 @@
+"""Runtime settings, read from ``ERP_SYNC_*`` environment variables or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ERP_SYNC_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".erp-sync"), description="Where the embedded database and demo files live.")
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL of the shop database; empty means SQLite under data_dir.",
+    )
+    batch_size: int = Field(default=5000, gt=0, description="Rows per extract/transform/load batch.")
+    credit_margin: float = Field(
+        default=0.20, ge=0, lt=10, description="Headroom `credits estimate` keeps when it recommends a plan."
+    )
+    lease_seconds: int = Field(
+        default=900, gt=0, description="How long a quota reservation lives before it is returned."
+    )
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'shop.db').resolve()}"
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

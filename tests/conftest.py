@@ -1,0 +1,82 @@
+"""Test-wide fixtures: a uniquely named Postgres database per session, migrated once, dropped at
+the end; a fresh SQLite file where the embedded default is under test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from quotas.ledger import Ledger
+from shop import migrate
+from shop.db import get_engine, session_factory, unit_of_work
+from shop.tenants import add_tenant
+
+PG_SERVER = os.environ.get("ERP_SYNC_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432")
+
+
+def _admin_engine():  # type: ignore[no-untyped-def]
+    return create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    name = f"erp_sync_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = f"{PG_SERVER}/{name}"
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        get_engine(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def any_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url")
+
+
+@pytest.fixture
+def sessions(pg_url: str) -> sessionmaker[Session]:
+    return session_factory(pg_url)
+
+
+@pytest.fixture
+def make_tenant(pg_url: str):  # type: ignore[no-untyped-def]
+    """Create a tenant with a unique slug on the session database (tests share it, never rows)."""
+
+    def make(plan: str = "starter", url: str = pg_url, **options: object) -> tuple[int, str]:
+        slug = f"t-{uuid.uuid4().hex[:10]}"
+        with unit_of_work(url) as session:
+            tenant = add_tenant(
+                session,
+                slug,
+                plan,
+                erp_kind="csv_files",
+                erp_options=dict(options),
+                entities=["products"],
+            )
+            return tenant.id, slug
+
+    return make
+
+
+@pytest.fixture
+def ledger(pg_url: str) -> Ledger:
+    return Ledger(session_factory(pg_url), lease_seconds=60)
