@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import credits, db, plans, quota, tenant
+from cli import credits, db, plans, quota, sync, tenant
 
 app = typer.Typer(
     name="erp-sync",
@@ -17,3 +17,5 @@ app.add_typer(plans.app, name="plans")
 app.add_typer(tenant.app, name="tenant")
 app.add_typer(credits.app, name="credits")
 app.command("quota")(quota.quota)
+app.command("sync")(sync.sync)
+app.command("resume")(sync.resume)

@@ -44,3 +44,7 @@ class ErpAdapter(Protocol):
     def fetch(self, entity: Entity, since: Cursor | None, page_size: int) -> Iterator[Page]:
         """Pages of records changed since the cursor (all records when it is None)."""
         ...
+
+    def estimate(self, entity: Entity, since: Cursor | None) -> int | None:
+        """Roughly how many records ``fetch`` would yield, for progress display; None if unknown."""
+        ...

@@ -59,10 +59,14 @@ class BatchGuard:
         new_admitted = new
         if self._credited and new:
             self._credits = self._reserve("credits", new)
+            if self._credits.already_applied:  # a retry of a batch that already committed
+                return Admission(new=0, writes=0, exceeded=None)
             new_admitted = self._credits.granted
             if self._credits.refused:
                 exceeded = _exceeded(self._credits)
         self._processes = self._reserve("processes", updates + new_admitted)
+        if self._processes.already_applied:
+            return Admission(new=0, writes=0, exceeded=None)
         writes = self._processes.granted
         if self._processes.refused:
             exceeded = _exceeded(self._processes, refused=updates + new - writes)

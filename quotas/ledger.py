@@ -137,8 +137,6 @@ class Ledger:
             used, limit = self._level(tenant, period, kind)
             capped = kind == "credits" or period.policy == "pause"
             granted = min(requested, max(limit - used, 0)) if capped else requested
-            if granted < requested:
-                self._set_status(session, tenant_id, exhausted_status(kind))
             if granted == 0:
                 return Grant(tenant_id, tenant.slug, kind, requested, 0, used, limit, idempotency_key)
             self._adjust_reserved(session, tenant_id, period.id, kind, granted)
@@ -171,6 +169,10 @@ class Ledger:
     ) -> list[ThresholdCrossed]:
         """Record what each grant actually paid for, inside the caller's transaction (the one
         that wrote the rows). Raises LeaseExpired if a reservation was already returned."""
+        for grant, _ in spent:
+            if grant.reservation_id is None and grant.refused and not grant.already_applied:
+                self._lock_tenant(session, grant.tenant_id)
+                self._set_status(session, grant.tenant_id, exhausted_status(grant.kind))
         live = [(grant, used) for grant, used in spent if grant.reservation_id is not None]
         if not live:
             return []
@@ -206,6 +208,8 @@ class Ledger:
             before, limit = self._level_used(tenant, period, grant.kind)
             self._adjust_reserved(session, grant.tenant_id, period.id, grant.kind, -grant.granted)
             self._add_used(session, grant.tenant_id, period.id, grant.kind, used)
+            if grant.refused:  # the batch stored what fitted; the rest waits for an upgrade
+                self._set_status(session, grant.tenant_id, exhausted_status(grant.kind))
             crossings += self._record_crossings(session, tenant, period, grant.kind, before, before + used, limit)
             tenant = self._lock_tenant(session, grant.tenant_id)
             period = self._current_period(session, tenant)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from erp_adapters.base import Capability, Cursor, Entity, Page
 from erp_adapters.csv_files.mapping import resolve_fields
-from erp_adapters.csv_files.reader import read_chunks
+from erp_adapters.csv_files.reader import count_rows, read_chunks
 from erp_adapters.errors import AdapterConfigError
 
 MAX_REMEMBERED_FILES = 1000
@@ -65,6 +65,14 @@ class CsvFilesAdapter:
             finished = _bounded({**done, drop_file.name: drop_file.signature}, files)
             yield from self._file_pages(entity, drop_file, _rows_done(cursor, drop_file), page_size, done, finished)
             done = finished
+
+    def estimate(self, entity: Entity, since: Cursor | None) -> int | None:
+        """Data rows left in the files still to load: line counts, so quoted newlines overcount."""
+        cursor = since or {}
+        files = self._drop_files(entity)
+        done = _remembered(cursor, files)
+        pending = [f for f in files if done.get(f.name) != f.signature]
+        return sum(max(count_rows(f.path) - _rows_done(cursor, f), 0) for f in pending)
 
     def _file_pages(
         self,

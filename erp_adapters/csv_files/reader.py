@@ -192,3 +192,18 @@ def _check_chunk_rows(chunk_rows: int) -> None:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def count_rows(path: Path) -> int:
+    """Data rows in an export without parsing it: newlines for CSV, the sheet's dimension for XLSX."""
+    if path.suffix.lower() == ".xlsx":
+        workbook = openpyxl.load_workbook(path, read_only=True)
+        try:
+            return max((workbook.worksheets[0].max_row or 1) - 1, 0)
+        finally:
+            workbook.close()
+    lines = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            lines += block.count(b"\n")
+    return max(lines - 1, 0)

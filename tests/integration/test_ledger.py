@@ -31,12 +31,15 @@ def pause_plan(pg_url: str) -> str:
     return "tiny-pause"
 
 
-def test_reserve_grants_what_fits_and_flags_the_tenant(ledger: Ledger, make_tenant) -> None:  # type: ignore[no-untyped-def]
+def test_reserve_grants_what_fits_and_flags_the_tenant(ledger: Ledger, make_tenant, pg_url: str) -> None:  # type: ignore[no-untyped-def]
     tenant_id, _ = make_tenant("starter")
     first = ledger.reserve(tenant_id, "credits", 900, "k1")
     assert (first.granted, first.refused) == (900, 0)
     second = ledger.reserve(tenant_id, "credits", 300, "k2")
     assert (second.granted, second.refused, second.used, second.limit) == (100, 200, 1_000, 1_000)
+    assert ledger.usage(tenant_id).status == "active"  # held only once the partial batch is stored
+    with unit_of_work(pg_url) as session:
+        ledger.commit(session, [(second, 100)], entity="products")
     assert ledger.usage(tenant_id).status == "over_credit_limit"
     assert ledger.held(tenant_id) is not None
 

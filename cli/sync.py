@@ -1,0 +1,112 @@
+"""`erp-sync sync` and `erp-sync resume`: run a tenant's imports here, on Prefect's local API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from cli._context import open_shop
+from cli._output import err, fail, one_line_errors, table
+from shop.tenants import get_tenant
+
+EXIT_HELD = 3  # a quota stop is not a failure, but scripts may want to tell it apart
+
+
+@dataclass
+class SyncOutcome:
+    state: str  # Completed, CreditCeiling, ProcessBudget, Failed
+    message: str
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def held(self) -> bool:
+        return self.state in ("CreditCeiling", "ProcessBudget")
+
+
+def run_sync(slug: str, entities: list[str] | None, dry_run: bool, show_progress: bool = True) -> SyncOutcome:
+    """Run the sync-tenant flow in this process and say how it ended."""
+    from flows.reporting import Progress as FlowProgress
+    from flows.sync_tenant import sync_tenant
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not show_progress,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def listen(entity: str, done: int, expected: int | None) -> None:
+            if entity not in tasks:
+                tasks[entity] = bar.add_task(f"{slug} · {entity}", total=expected)
+            bar.update(tasks[entity], completed=done)
+
+        FlowProgress.listener = listen
+        try:
+            state = sync_tenant(tenant=slug, entities=entities, dry_run=dry_run, return_state=True)
+        finally:
+            FlowProgress.listener = None
+    if state.is_completed():
+        return SyncOutcome("Completed", state.message or "", state.result())
+    if state.name in ("CreditCeiling", "ProcessBudget"):
+        return SyncOutcome(state.name, state.message or "")
+    return SyncOutcome("Failed", _failure_line(state))
+
+
+def _failure_line(state: Any) -> str:
+    try:
+        state.result()
+    except Exception as exc:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return state.message or state.name
+
+
+def report(outcome: SyncOutcome, dry_run: bool) -> None:
+    if outcome.results:
+        heading = "Dry run: what the sync would cost" if dry_run else "Sync"
+        columns = ["entity", "fetched", "unchanged", "written", "quarantined", "processes", "credits"]
+        table(heading, columns, [[entity, *(r[c] for c in columns[1:])] for entity, r in outcome.results.items()])
+    if outcome.held:
+        err.print(f"[yellow]{outcome.state}[/yellow]: {outcome.message}", highlight=False)
+
+
+@one_line_errors
+def sync(
+    slug: str,
+    entity: Annotated[list[str] | None, typer.Option("--entity", help="Only these entities; repeatable.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the cost (processes, new credits); write nothing.")
+    ] = False,
+) -> None:
+    """Sync a tenant now: its enabled imports, from the saved cursors."""
+    with open_shop().session() as session:
+        get_tenant(session, slug)
+    outcome = run_sync(slug, entity, dry_run)
+    report(outcome, dry_run)
+    if outcome.state == "Failed":
+        raise fail(outcome.message)
+    if outcome.held:
+        raise typer.Exit(EXIT_HELD)
+
+
+@one_line_errors
+def resume(slug: str) -> None:
+    """Continue a tenant held at its credit ceiling or process budget, after an upgrade or a new period."""
+    shop = open_shop()
+    with shop.session() as session:
+        tenant_id = get_tenant(session, slug).id
+    held = shop.ledger.held(tenant_id)
+    if held is not None:
+        raise fail(f"{slug} is still held ({held.state_name}: {held}); upgrade with `erp-sync tenant set-plan`")
+    outcome = run_sync(slug, None, dry_run=False)
+    report(outcome, dry_run=False)
+    if outcome.state == "Failed":
+        raise fail(outcome.message)
+    if outcome.held:
+        raise typer.Exit(EXIT_HELD)

@@ -1,0 +1,101 @@
+"""One import flow per entity; all of them run the same batch pipeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.states import Cancelled, State
+
+from flows.reporting import Progress, RunTotals, emit_exhausted, emit_thresholds, publish_report
+from quotas.errors import QuotaExceeded
+from quotas.ledger import Ledger
+from shop.db import session_factory, unit_of_work
+from shop.models import now_utc
+from shop.runs import record_run
+from shop.settings import get_settings
+from shop.tenants import get_tenant
+from tasks.extract import open_source
+from tasks.load import LoadTarget, load_batch
+from tasks.transform import transform_batch
+
+
+def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any] | State:
+    """Extract → transform → guarded load, batch by batch, from the saved cursor.
+
+    A quota stop returns a Cancelled state named ``CreditCeiling`` or ``ProcessBudget``: not a
+    failure (flow retries and failure alerts stay quiet), and its message carries the numbers.
+    """
+    settings = get_settings()
+    logger = get_run_logger()
+    url = settings.database_url
+    with session_factory(url)() as session:
+        tenant_id = get_tenant(session, tenant).id
+    ledger = Ledger(session_factory(url), lease_seconds=settings.lease_seconds)
+    run_id = str(flow_run.id) if flow_run.id else None
+    started = now_utc()
+    totals = RunTotals()
+
+    def finish(state: str, message: str) -> None:
+        with unit_of_work(url) as session:
+            record_run(
+                session,
+                tenant_id=tenant_id,
+                entity=entity,
+                flow_run_id=run_id,
+                state=state,
+                message=message,
+                started_at=started,
+                counts=totals.counts(),
+            )
+
+    held = ledger.held(tenant_id)
+    if held is not None:
+        message = f"held, nothing launched: {held}"
+        logger.warning("%s %s", entity, message)
+        finish(held.state_name, message)
+        return Cancelled(name=held.state_name, message=message)
+    if not dry_run:
+        ledger.recount_credits(tenant_id)
+
+    stop: QuotaExceeded | None = None
+    try:
+        source = open_source(url, tenant_id, entity)
+        target = LoadTarget(url, tenant_id, tenant, run_id, settings.lease_seconds)
+        progress = Progress(tenant, entity, source.estimate(entity))
+        for batch_no, page in enumerate(source.pages(entity, settings.batch_size)):
+            batch = transform_batch(page, entity)
+            result = load_batch(batch, target, batch_no, dry_run)
+            totals.add(result)
+            progress.advance(batch.fetched)
+            emit_thresholds(result.thresholds)
+            if result.exceeded is not None:
+                stop = result.exceeded
+                break
+        progress.finish()
+    except Exception as exc:
+        finish("Failed", str(exc))
+        raise
+    publish_report(tenant, entity, totals, ledger.usage(tenant_id), dry_run)
+    summary = (
+        f"{entity}: {totals.fetched:,} fetched, {totals.unchanged:,} unchanged, {totals.written:,} written, "
+        f"{totals.quarantined:,} quarantined; {totals.processes:,} processes, {totals.created:,} credits"
+    )
+    if stop is not None:
+        emit_exhausted(stop)
+        logger.warning("%s; stopped: %s", summary, stop)
+        finish(stop.state_name, str(stop))
+        return Cancelled(name=stop.state_name, message=str(stop))
+    logger.info(summary)
+    finish("DryRun" if dry_run else "Completed", summary)
+    return {"entity": entity, "dry_run": dry_run, **totals.counts()}
+
+
+@flow(name="import-products", flow_run_name="import {tenant} · products", log_prints=True)
+def import_products(tenant: str, dry_run: bool = False) -> dict[str, Any] | State:
+    """Product variants (one record each) and their templates from the tenant's ERP."""
+    return run_import(tenant, "products", dry_run)
+
+
+IMPORT_FLOWS = {"products": import_products}

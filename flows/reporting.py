@@ -1,0 +1,111 @@
+"""What ops see of a run in the Prefect UI: a table artifact, a progress artifact, events."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
+from prefect.events import emit_event
+
+from quotas.errors import QuotaExceeded
+from quotas.ledger import Usage
+from quotas.thresholds import ThresholdCrossed
+from tasks.load import LoadResult
+
+
+@dataclass
+class RunTotals:
+    fetched: int = 0
+    unchanged: int = 0
+    written: int = 0
+    created: int = 0
+    quarantined: int = 0
+    refused: int = 0
+
+    def add(self, result: LoadResult) -> None:
+        for name in asdict(self):
+            setattr(self, name, getattr(self, name) + getattr(result, name))
+
+    @property
+    def processes(self) -> int:
+        return self.written
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "fetched": self.fetched,
+            "unchanged": self.unchanged,
+            "written": self.written,
+            "quarantined": self.quarantined,
+            "processes": self.processes,
+            "credits": self.created,
+        }
+
+
+def _artifact_key(*parts: str) -> str:
+    return "-".join(parts).lower().replace("_", "-")
+
+
+def publish_report(tenant: str, entity: str, totals: RunTotals, usage: Usage, dry_run: bool) -> None:
+    row: dict[str, Any] = {
+        "entity": entity,
+        "fetched": totals.fetched,
+        "unchanged": totals.unchanged,
+        "written": totals.written,
+        "quarantined": totals.quarantined,
+        "refused": totals.refused,
+        "processes used": totals.processes,
+        "credits used": totals.created,
+        "credits left": max(usage.credits_max - usage.credits_used, 0),
+        "processes this period": f"{usage.processes_used:,}/{usage.processes_allowance:,}",
+    }
+    create_table_artifact(
+        table=[row],
+        key=_artifact_key(tenant, entity, "dry-run" if dry_run else "report"),
+        description=f"{'Dry run: cost' if dry_run else 'Import'} of {entity} for {tenant}",
+    )
+
+
+class Progress:
+    """A progress artifact in the UI, and an optional listener (the CLI's progress bar)."""
+
+    listener: Any = None  # set by the CLI: called with (entity, rows_done, rows_expected)
+
+    def __init__(self, tenant: str, entity: str, expected: int | None) -> None:
+        self.entity, self.expected, self.done = entity, expected, 0
+        self._id = create_progress_artifact(
+            progress=0.0,
+            key=_artifact_key(tenant, entity, "progress"),
+            description=f"{entity} of {tenant}: rows read",
+        )
+
+    def advance(self, rows: int) -> None:
+        self.done += rows
+        if self.expected:
+            update_progress_artifact(self._id, min(100.0, 100.0 * self.done / self.expected))
+        if Progress.listener is not None:
+            Progress.listener(self.entity, self.done, self.expected)
+
+    def finish(self) -> None:
+        update_progress_artifact(self._id, 100.0)
+
+
+def tenant_resource(tenant: str) -> dict[str, str]:
+    return {"prefect.resource.id": f"erp-sync.tenant.{tenant}", "prefect.resource.name": tenant}
+
+
+def emit_thresholds(crossings: list[ThresholdCrossed]) -> None:
+    for crossing in crossings:
+        emit_event(
+            event="erp-sync.quota.threshold",
+            resource=tenant_resource(crossing.tenant),
+            payload=asdict(crossing),
+        )
+
+
+def emit_exhausted(exceeded: QuotaExceeded) -> None:
+    emit_event(
+        event="erp-sync.quota.exhausted",
+        resource=tenant_resource(exceeded.tenant),
+        payload={"kind": exceeded.kind, "used": exceeded.used, "limit": exceeded.limit, "message": str(exceeded)},
+    )

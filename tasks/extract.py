@@ -1,0 +1,54 @@
+"""Extract: open the tenant's ERP adapter and stream pages from the saved cursor.
+
+Pages are produced by a generator in the flow's process (the adapter keeps its file or HTTP
+session open between pages); each page then goes through the transform and load tasks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from erp_adapters.base import Cursor, Entity, ErpAdapter, Page
+from erp_adapters.errors import AdapterConfigError
+from erp_adapters.registry import create_adapter
+from shop.cursors import read_cursor
+from shop.db import session_factory
+from shop.models import Tenant
+
+
+@dataclass(frozen=True)
+class Source:
+    adapter: ErpAdapter
+    cursor: Cursor | None
+
+    def pages(self, entity: str, page_size: int) -> Iterator[Page]:
+        return self.adapter.fetch(Entity(entity), self.cursor, page_size)
+
+    def estimate(self, entity: str) -> int | None:
+        return self.adapter.estimate(Entity(entity), self.cursor)
+
+
+def resolve_secret(name: str) -> str:
+    """An ERP password from the environment or, failing that, a Prefect Secret block."""
+    if name in os.environ:
+        return os.environ[name]
+    from prefect.blocks.system import Secret
+
+    try:
+        return str(Secret.load(name.lower().replace("_", "-")).get())
+    except ValueError:
+        raise AdapterConfigError(f"secret '{name}' is neither an environment variable nor a Prefect Secret block")
+
+
+def open_source(url: str, tenant_id: int, entity: str) -> Source:
+    with session_factory(url)() as session:
+        tenant = session.get_one(Tenant, tenant_id)
+        options: dict[str, Any] = dict(tenant.erp_options)
+        secret_name, kind = tenant.erp_secret_name, tenant.erp_kind
+        cursor = read_cursor(session, tenant_id, entity)
+    if secret_name:
+        options["password"] = resolve_secret(secret_name)
+    return Source(create_adapter(kind, options), cursor)

@@ -1,0 +1,114 @@
+"""Load: diff a batch against the shop DB, reserve what the changes cost, write them, commit.
+
+The rows, the quarantined records, the usage and the cursor go in one transaction: a crash
+never counts a write that did not happen nor loses one that did. Unchanged rows cost nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from prefect import task
+from prefect.cache_policies import NONE
+
+from quotas.errors import QuotaExceeded
+from quotas.guard import BatchGuard
+from quotas.ledger import Ledger
+from quotas.thresholds import ThresholdCrossed
+from shop.bulk import existing_hashes, upsert_frame
+from shop.cursors import save_cursor
+from shop.db import session_factory, unit_of_work
+from shop.entities import get_spec
+from shop.quarantine import quarantine
+from tasks.transform import Batch
+
+
+@dataclass(frozen=True)
+class LoadTarget:
+    """Where a batch goes; small and serialisable, so it can be a task parameter."""
+
+    url: str
+    tenant_id: int
+    tenant: str
+    flow_run_id: str | None = None
+    lease_seconds: int = 900
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    fetched: int = 0
+    unchanged: int = 0
+    written: int = 0
+    created: int = 0
+    quarantined: int = 0
+    refused: int = 0
+    cursor_saved: bool = False
+    exceeded: QuotaExceeded | None = None
+    thresholds: list[ThresholdCrossed] = field(default_factory=list)
+
+    @property
+    def processes(self) -> int:
+        return self.written
+
+
+@dataclass(frozen=True)
+class Diff:
+    new: pd.DataFrame
+    changed: pd.DataFrame
+    unchanged: int
+
+
+def diff(batch: Batch, target: LoadTarget) -> Diff:
+    spec = get_spec(batch.entity)
+    key = spec.key[0]
+    with session_factory(target.url)() as session:
+        known = existing_hashes(session, spec.table, target.tenant_id, key, batch.rows[key])
+    previous = batch.rows[key].map(known)
+    is_new = previous.isna()
+    is_changed = ~is_new & (previous != batch.rows["row_hash"])
+    return Diff(batch.rows[is_new], batch.rows[is_changed], int((~is_new & ~is_changed).sum()))
+
+
+def load(batch: Batch, target: LoadTarget, batch_no: int, dry_run: bool = False) -> LoadResult:
+    spec = get_spec(batch.entity)
+    delta = diff(batch, target)
+    counts = {"fetched": batch.fetched, "unchanged": delta.unchanged, "quarantined": len(batch.rejected)}
+    if dry_run:
+        return LoadResult(**counts, written=len(delta.new) + len(delta.changed), created=len(delta.new))
+    ledger = Ledger(session_factory(target.url), lease_seconds=target.lease_seconds)
+    idempotency_key = f"{target.tenant}:{target.flow_run_id}:{batch.entity}:{batch_no}"
+    with BatchGuard(ledger, target.tenant_id, idempotency_key, credited=spec.credited) as guard:
+        admission = guard.admit(new=len(delta.new), updates=len(delta.changed))
+        # Updates first, then new records, each in source order: deterministic at the ceiling.
+        updates = delta.changed.head(admission.writes)
+        created = delta.new.head(min(admission.new, admission.writes - len(updates)))
+        writes = pd.concat([updates, created]) if len(created) else updates
+        complete = admission.exceeded is None and not guard.already_applied
+        with unit_of_work(target.url) as session:
+            spec.before_write(session, target.tenant_id, writes)
+            upsert_frame(session, spec.table, target.tenant_id, writes[[*spec.columns, "row_hash"]], spec.key)
+            quarantine(session, target.tenant_id, batch.entity, batch.rejected, target.flow_run_id)
+            if complete:
+                save_cursor(session, target.tenant_id, batch.entity, batch.cursor)
+            crossings = guard.commit(
+                session,
+                new_written=len(created),
+                written=len(writes),
+                entity=batch.entity,
+                flow_run_id=target.flow_run_id,
+            )
+    return LoadResult(
+        **counts,
+        written=len(writes),
+        created=len(created),
+        refused=len(delta.new) + len(delta.changed) - len(writes),
+        cursor_saved=complete,
+        exceeded=admission.exceeded,
+        thresholds=crossings,
+    )
+
+
+@task(name="load", task_run_name="load batch {batch_no}", cache_policy=NONE)
+def load_batch(batch: Batch, target: LoadTarget, batch_no: int, dry_run: bool = False) -> LoadResult:
+    return load(batch, target, batch_no, dry_run)

@@ -1,0 +1,112 @@
+"""Transform: validate and normalise a page of ERP records, quarantine the bad ones, hash the rest.
+
+Vectorised with pandas: the per-row Python work is the hash and the quarantine payloads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+from prefect import task
+from prefect.cache_policies import NONE
+
+from erp_adapters.base import Cursor, Page
+from erp_adapters.errors import MalformedSource
+from shop.entities import get_spec
+from shop.hashing import row_hashes
+from shop.quarantine import Quarantined
+from shop.specs import EntitySpec, FieldSpec
+
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+def fingerprint(raw: dict[str, str]) -> str:
+    payload = json.dumps(raw, sort_keys=True, ensure_ascii=False)
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Valid rows ready to diff and load, plus what was rejected and where the source stands."""
+
+    entity: str
+    rows: pd.DataFrame  # spec.columns + spec.carried + row_hash, in source order
+    rejected: list[Quarantined]
+    fetched: int
+    source: str
+    cursor: Cursor = field(default_factory=dict)
+
+
+def parse_decimal(values: pd.Series) -> pd.Series:
+    """Numbers as ERPs export them: '1.234,56' (Spanish), '1,234.56', '19,9', '€ 5'. Whichever of
+    ',' and '.' comes last is the decimal separator. Unparseable → NaN."""
+    text = values.str.replace(r"[\s€]", "", regex=True)
+    comma_decimal = text.str.rfind(",") > text.str.rfind(".")
+    normalised = text.where(
+        ~comma_decimal, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    ).where(comma_decimal, text.str.replace(",", "", regex=False))
+    return pd.to_numeric(normalised, errors="coerce")
+
+
+def _check_field(spec: FieldSpec, values: pd.Series, reasons: pd.Series) -> pd.Series:
+    """Records a reason for each bad value; returns the normalised column."""
+    empty = values == ""
+    if spec.required:
+        reasons.loc[empty & (reasons == "")] = f"missing {spec.name}"
+    if spec.max_length is not None:
+        too_long = values.str.len() > spec.max_length
+        reasons.loc[too_long & (reasons == "")] = f"{spec.name} longer than {spec.max_length} characters"
+    if spec.kind == "email":
+        bad = ~empty & ~values.str.match(EMAIL)
+        reasons.loc[bad & (reasons == "")] = f"{spec.name} is not an e-mail address"
+    if spec.kind != "decimal":
+        return values
+    numbers = parse_decimal(values)
+    unparsed = ~empty & (numbers.isna() | ~numbers.abs().lt(float("inf")))
+    for index in values.index[unparsed & (reasons == "")]:
+        reasons.loc[index] = f"{spec.name} is not a number: {values.loc[index]!r}"
+    if spec.minimum is not None:
+        below = numbers < spec.minimum
+        for index in values.index[below & (reasons == "")]:
+            reasons.loc[index] = f"{spec.name} is below {spec.minimum:g}: {values.loc[index]!r}"
+    return numbers.map(lambda n: "" if pd.isna(n) else f"{n:.4f}")
+
+
+def transform_page(page: Page, spec: EntitySpec) -> Batch:
+    missing = [name for name in spec.required if name not in page.fields]
+    if missing:
+        raise MalformedSource(
+            f"{page.source}: no column for required field {', '.join(repr(m) for m in missing)} "
+            f"(columns: {', '.join(map(str, page.frame.columns))})"
+        )
+    raw = page.frame.astype(str)
+    data = pd.DataFrame(index=raw.index)
+    reasons = pd.Series("", index=raw.index, dtype=object)
+    for field_spec in spec.fields:
+        column = page.fields.get(field_spec.name)
+        values = raw[column].str.strip() if column is not None else pd.Series("", index=raw.index, dtype=object)
+        data[field_spec.name] = _check_field(field_spec, values, reasons)
+    key = list(spec.key)
+    valid = reasons == ""
+    duplicate = data[key].where(valid).duplicated(keep="first") & valid  # judged among valid rows only
+    reasons.loc[duplicate] = "duplicate " + "/".join(key) + " in the same export: the first one was kept"
+    bad = reasons != ""
+    rejected = []
+    for position, index in enumerate(raw.index):
+        if bad.loc[index]:
+            payload = raw.loc[index].to_dict()
+            ref = f"{page.source}:{page.first_row + position}"
+            rejected.append(Quarantined(ref, payload, reasons.loc[index], fingerprint(payload)))
+    good = spec.derive(data.loc[~bad].reset_index(drop=True))
+    rows = good[[*spec.columns, *spec.carried]].copy()
+    rows["row_hash"] = row_hashes(good, spec.hashed)
+    return Batch(spec.name, rows, rejected, len(raw), page.source, dict(page.cursor))
+
+
+@task(name="transform", task_run_name="transform {page.source}:{page.first_row}", cache_policy=NONE)
+def transform_batch(page: Page, entity: str) -> Batch:
+    """Validation is deterministic: no retries; a malformed source fails the run at once."""
+    return transform_page(page, get_spec(entity))
