@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import credits, db, plans, quota, sync, tenant
+from cli import credits, db, demo, plans, quota, sync, tenant
 
 app = typer.Typer(
     name="erp-sync",
@@ -19,3 +19,4 @@ app.add_typer(credits.app, name="credits")
 app.command("quota")(quota.quota)
 app.command("sync")(sync.sync)
 app.command("resume")(sync.resume)
+app.command("demo")(demo.demo)

@@ -8,7 +8,7 @@ import typer
 
 from cli._context import open_shop
 from cli._output import one_line_errors, print_json, table
-from quotas.report import quota_report
+from quotas.report import QuotaReport, quota_report
 from shop.tenants import get_tenant
 
 
@@ -22,6 +22,10 @@ def quota(slug: str, as_json: Annotated[bool, typer.Option("--json")] = False) -
     if as_json:
         print_json(report.to_json())
         return
+    show_quota(report)
+
+
+def show_quota(report: QuotaReport) -> None:
     table(
         f"{report.tenant} · plan {report.plan} · period {report.period} · {report.status}",
         ["", "used", "max", "%"],

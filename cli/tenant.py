@@ -12,7 +12,7 @@ from cli._output import err, one_line_errors, print_json, table
 from erp_adapters.registry import known_adapters
 from shop.errors import InvalidInput
 from shop.models import AdminUser, Plan, Tenant
-from shop.tenants import add_tenant, get_plan, get_tenant, list_tenants
+from shop.tenants import add_tenant, get_plan, get_tenant, list_tenants, remove_tenant
 
 app = typer.Typer(help="Add and manage tenants (shops).", no_args_is_help=True)
 
@@ -132,3 +132,14 @@ def admin_add(slug: str, email: str, name: str = "") -> None:
             raise InvalidInput(f"{email} is already an admin of {slug}")
         session.add(AdminUser(tenant_id=tenant.id, email=email, name=name))
     err.print(f"{email} is now an admin of {slug}")
+
+
+@app.command("remove")
+@one_line_errors
+def remove(slug: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False) -> None:
+    """Delete a tenant and all its shop data and usage history."""
+    if not yes:
+        typer.confirm(f"Delete tenant {slug} and all its data?", abort=True)
+    with open_shop().session() as session:
+        remove_tenant(session, slug)
+    err.print(f"tenant {slug} removed")

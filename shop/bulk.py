@@ -34,7 +34,7 @@ def existing_hashes(session: Session, table: Table, tenant_id: int, key: str, va
         rows = session.execute(
             select(table.c[key], table.c.row_hash).where(table.c.tenant_id == tenant_id, table.c[key].in_(chunk))
         )
-        found.update({k: h for k, h in rows})
+        found.update((k, h) for k, h in rows)
     return found
 
 
@@ -69,7 +69,7 @@ def _executemany_upsert(
     session: Session, table: Table, rows: pd.DataFrame, columns: list[str], key: Sequence[str], changed_only: bool
 ) -> None:
     json_columns = [c for c in columns if isinstance(table.c[c].type, JSON)]
-    records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+    records: list[dict[str, Any]] = rows.astype(object).where(rows.notna(), None).to_dict("records")  # type: ignore[assignment]
     for record in records:
         for c in json_columns:
             record[c] = json.loads(record[c]) if isinstance(record[c], str) else record[c]
@@ -92,11 +92,14 @@ def _copy_upsert(
     buffer.seek(0)
     dbapi = session.connection().connection.dbapi_connection
     assert dbapi is not None
-    with dbapi.cursor() as cursor:
+    cursor = dbapi.cursor()
+    try:
         cursor.execute(
             f'CREATE TEMP TABLE "{stage}" ON COMMIT DROP AS SELECT {column_list} FROM "{table.name}" WITH NO DATA'
         )
         cursor.copy_expert(f'COPY "{stage}" ({column_list}) FROM STDIN WITH (FORMAT csv)', buffer)
+    finally:
+        cursor.close()
     staged = sa_table(stage, *(sa_column(c) for c in columns))
     stmt = pg_insert(table).from_select(columns, select(*staged.c))
     stmt = stmt.on_conflict_do_update(

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from quotas.plans import PlanTerms
@@ -100,3 +100,9 @@ def add_tenant(
     session.add(tenant)
     session.flush()
     return tenant
+
+
+def remove_tenant(session: Session, slug: str) -> None:
+    """Delete a tenant and everything it owns (the foreign keys cascade)."""
+    tenant = get_tenant(session, slug)
+    session.execute(delete(Tenant).where(Tenant.id == tenant.id))

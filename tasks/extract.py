@@ -40,7 +40,9 @@ def resolve_secret(name: str) -> str:
     try:
         return str(Secret.load(name.lower().replace("_", "-")).get())
     except ValueError:
-        raise AdapterConfigError(f"secret '{name}' is neither an environment variable nor a Prefect Secret block")
+        raise AdapterConfigError(
+            f"secret '{name}' is neither an environment variable nor a Prefect Secret block"
+        ) from None
 
 
 def open_source(url: str, tenant_id: int, entity: str) -> Source:

@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NONE
+from prefect.states import State
+from sqlalchemy.exc import OperationalError
 
-from quotas.errors import QuotaExceeded
+from erp_adapters.errors import TransientErpError
+from quotas.errors import LeaseExpired, QuotaExceeded
 from quotas.guard import BatchGuard
 from quotas.ledger import Ledger
 from quotas.thresholds import ThresholdCrossed
@@ -109,6 +112,26 @@ def load(batch: Batch, target: LoadTarget, batch_no: int, dry_run: bool = False)
     )
 
 
-@task(name="load", task_run_name="load batch {batch_no}", cache_policy=NONE)
+def is_transient(task: object, task_run: object, state: State) -> bool:
+    """Retry a batch only when a later attempt may succeed: a dropped DB connection, a lost lease.
+    Bad data and quota stops never retry (they would fail or stop the same way again)."""
+    try:
+        state.result()
+    except (OperationalError, LeaseExpired, TransientErpError):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    name="load",
+    task_run_name="load batch {batch_no}",
+    cache_policy=NONE,
+    retries=3,
+    retry_delay_seconds=[1, 5, 20],
+    retry_jitter_factor=0.5,
+    retry_condition_fn=is_transient,
+)
 def load_batch(batch: Batch, target: LoadTarget, batch_no: int, dry_run: bool = False) -> LoadResult:
     return load(batch, target, batch_no, dry_run)
