@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_HOME ?= $(CURDIR)/.erp-sync/prefect
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv clean bench
 
 $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
@@ -31,3 +31,6 @@ test: lint
 
 clean:
 	rm -rf $(VENV) .erp-sync .pytest_cache .mypy_cache
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/import_rate.py --rows 100000 --rounds 3

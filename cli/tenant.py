@@ -31,7 +31,11 @@ def parse_options(pairs: list[str]) -> dict[str, Any]:
                 f"'{key}' looks like a secret: keep it out of the shop DB and pass --secret-name with the name "
                 "of the environment variable or Prefect Secret block that holds it"
             )
-        options[key] = value
+        *parents, leaf = key.split(".")  # mapping.products.sku=CodArt → {"mapping": {"products": {"sku": …}}}
+        node = options
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
     return options
 
 

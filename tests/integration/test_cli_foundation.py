@@ -82,3 +82,11 @@ def test_unreachable_database_is_one_line() -> None:
 def test_uninitialised_database_names_the_next_command(tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = invoke(f"sqlite:///{tmp_path / 'new.db'}", "plans list", expect=1)
     assert "run `erp-sync db upgrade`" in result.stderr
+
+
+def test_erp_options_take_dotted_keys_for_the_column_mapping(any_url: str) -> None:
+    slug = f"map-{uuid.uuid4().hex[:6]}"
+    invoke(any_url, f"tenant add {slug} --plan starter --erp-option path=/tmp --erp-option mapping.products.sku=CodArt")
+    shown = json.loads(invoke(any_url, f"tenant show {slug}").stdout)
+    assert shown["erp_options"] == {"path": "/tmp", "mapping": {"products": {"sku": "CodArt"}}}
+    assert shown["secret_name"] is None
