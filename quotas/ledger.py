@@ -139,7 +139,7 @@ class Ledger:
             granted = min(requested, max(limit - used, 0)) if capped else requested
             if granted == 0:
                 return Grant(tenant_id, tenant.slug, kind, requested, 0, used, limit, idempotency_key)
-            self._adjust_reserved(session, tenant_id, period.id, kind, granted)
+            self._add(session, tenant_id, period.id, kind, "reserved", granted)
             reservation_id = session.execute(
                 insert(reservations_t)
                 .values(
@@ -206,8 +206,8 @@ class Ledger:
             except IntegrityError as exc:
                 raise LeaseExpired(f"usage for {grant.idempotency_key} already recorded") from exc
             before, limit = self._level_used(tenant, period, grant.kind)
-            self._adjust_reserved(session, grant.tenant_id, period.id, grant.kind, -grant.granted)
-            self._add_used(session, grant.tenant_id, period.id, grant.kind, used)
+            self._add(session, grant.tenant_id, period.id, grant.kind, "reserved", -grant.granted)
+            self._add(session, grant.tenant_id, period.id, grant.kind, "used", used)
             if grant.refused:  # the batch stored what fitted; the rest waits for an upgrade
                 self._set_status(session, grant.tenant_id, exhausted_status(grant.kind))
             crossings += self._record_crossings(session, tenant, period, grant.kind, before, before + used, limit)
@@ -344,34 +344,12 @@ class Ledger:
         return period.processes_used, period.processes_allowance
 
     @staticmethod
-    def _adjust_reserved(session: Session, tenant_id: int, period_id: int, kind: str, delta: int) -> None:
-        if kind == "credits":
-            session.execute(
-                update(tenants_t)
-                .where(tenants_t.c.id == tenant_id)
-                .values(credits_reserved=tenants_t.c.credits_reserved + delta)
-            )
-        else:
-            session.execute(
-                update(periods_t)
-                .where(periods_t.c.id == period_id)
-                .values(processes_reserved=periods_t.c.processes_reserved + delta)
-            )
-
-    @staticmethod
-    def _add_used(session: Session, tenant_id: int, period_id: int, kind: str, used: int) -> None:
-        if kind == "credits":
-            session.execute(
-                update(tenants_t)
-                .where(tenants_t.c.id == tenant_id)
-                .values(credits_used=tenants_t.c.credits_used + used)
-            )
-        else:
-            session.execute(
-                update(periods_t)
-                .where(periods_t.c.id == period_id)
-                .values(processes_used=periods_t.c.processes_used + used)
-            )
+    def _add(session: Session, tenant_id: int, period_id: int, kind: str, column: str, delta: int) -> None:
+        """Add ``delta`` to ``reserved`` or ``used``: credits are a level kept on the tenant,
+        processes a flow kept on the billing period."""
+        table, row_id = (tenants_t, tenant_id) if kind == "credits" else (periods_t, period_id)
+        name = f"{kind}_{column}"
+        session.execute(update(table).where(table.c.id == row_id).values({name: table.c[name] + delta}))
 
     def _close(self, session: Session, reservation_id: int, state: str) -> bool:
         row = session.execute(
@@ -385,7 +363,7 @@ class Ledger:
         if row is None:
             return False
         session.execute(update(reservations_t).where(reservations_t.c.id == reservation_id).values(state=state))
-        self._adjust_reserved(session, row.tenant_id, row.period_id, row.kind, -row.amount)
+        self._add(session, row.tenant_id, row.period_id, row.kind, "reserved", -row.amount)
         return True
 
     def _expire(self, session: Session, tenant_id: int, now: dt.datetime) -> int:
