@@ -10,6 +10,7 @@ from sqlalchemy import select
 from cli._context import open_shop
 from cli._output import err, one_line_errors, print_json, table
 from erp_adapters.registry import known_adapters
+from shop.entities import get_spec
 from shop.errors import InvalidInput
 from shop.models import AdminUser, Plan, Tenant
 from shop.tenants import add_tenant, get_plan, get_tenant, list_tenants, remove_tenant
@@ -68,6 +69,9 @@ def add(
     """Add a shop on a plan, connected to its ERP."""
     if erp not in known_adapters():
         raise InvalidInput(f"unknown ERP adapter '{erp}' (known: {', '.join(known_adapters())})")
+    chosen = [e.strip() for e in entities.split(",") if e.strip()]
+    for entity in chosen:
+        get_spec(entity)  # an unknown entity is refused here, not at the first sync
     with open_shop().session() as session:
         tenant = add_tenant(
             session,
@@ -75,7 +79,7 @@ def add(
             plan,
             erp_kind=erp,
             erp_options=parse_options(erp_option or []),
-            entities=[e.strip() for e in entities.split(",") if e.strip()],
+            entities=chosen,
             timezone=timezone,
             secret_name=secret_name,
         )

@@ -60,19 +60,21 @@ def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any
         ledger.recount_credits(tenant_id)
 
     stop: QuotaExceeded | None = None
+    waiting = 0  # records the rest of the export holds beyond the stop, counted without writing
     try:
         source = open_source(url, tenant_id, entity)
         target = LoadTarget(url, tenant_id, tenant, run_id, settings.lease_seconds)
         progress = Progress(tenant, entity, source.estimate(entity))
         for batch_no, page in enumerate(source.pages(entity, settings.batch_size)):
             batch = transform_batch(page, entity)
-            result = load_batch(batch, target, batch_no, dry_run)
-            totals.add(result)
+            result = load_batch(batch, target, batch_no, dry_run or stop is not None)
             progress.advance(batch.fetched)
+            if stop is not None:
+                waiting += result.created if stop.kind == "credits" else result.written
+                continue
+            totals.add(result)
             emit_thresholds(result.thresholds)
-            if result.exceeded is not None:
-                stop = result.exceeded
-                break
+            stop = result.exceeded
         progress.finish()
     except Exception as exc:
         finish("Failed", str(exc))
@@ -83,6 +85,7 @@ def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any
         f"{totals.quarantined:,} quarantined; {totals.processes:,} processes, {totals.created:,} credits"
     )
     if stop is not None:
+        stop = QuotaExceeded(stop.tenant, stop.kind, stop.used, stop.limit, stop.refused + waiting)
         emit_exhausted(stop)
         logger.warning("%s; stopped: %s", summary, stop)
         finish(stop.state_name, str(stop))

@@ -272,7 +272,8 @@ def test_credit_ceiling_mid_batch_then_upgrade(make_tenant: Any, pg_url: str, tm
 
     assert state.is_cancelled()
     assert state.name == "CreditCeiling"
-    assert state.message == f"120/120 credits used; 30 new records not imported (tenant {slug})"
+    # 30 refused in the batch that hit the ceiling + 150 in the batches after it, counted unwritten
+    assert state.message == f"120/120 credits used; 180 new records not imported (tenant {slug})"
     assert variant_count(pg_url, tenant_id) == 120
     assert set(stored_prices(pg_url, tenant_id)) == {row.sku for row in rows[:120]}
     assert tenant_status(pg_url, tenant_id) == "over_credit_limit"

@@ -62,6 +62,7 @@ def test_plans_add_and_list(any_url: str) -> None:
         ("tenant add x2 --plan starter --erp sap", "unknown ERP adapter 'sap'"),
         ("tenant add x3 --plan starter --erp-option password=hunter2", "looks like a secret"),
         ("plans add p --credits 0", "positive number of credits"),
+        ("tenant add x4 --plan starter --entities products,widgets", "unknown entity 'widgets'"),
     ],
 )
 def test_bad_input_is_one_clear_line(any_url: str, args: str, message: str) -> None:
