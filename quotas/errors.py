@@ -26,8 +26,7 @@ class QuotaExceeded(QuotaError):
         what = "credits used" if self.kind == "credits" else "processes used this period"
         text = f"{self.used:,}/{self.limit:,} {what}"
         if self.refused:
-            records = "new records" if self.kind == "credits" else "writes"
-            text += f"; {self.refused:,} {records} not imported"
+            text += f"; {self.refused:,} " + ("new records not imported" if self.kind == "credits" else "records not written")
         return f"{text} (tenant {self.tenant})"
 
 

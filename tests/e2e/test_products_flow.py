@@ -25,7 +25,7 @@ from erp_adapters.base import Page
 from quotas import PlanTerms
 from quotas.ledger import Ledger, Usage, count_credits
 from shop.db import session_factory, unit_of_work
-from shop.models import ProductVariant, QuarantinedRecord, SyncCursor, SyncRun, Tenant, UsageEvent
+from shop.models import ProductVariant, QuarantinedRecord, SyncCursor, SyncRun, Tenant, UsageEvent, UsagePeriod
 from shop.products import PRODUCTS
 from shop.tenants import save_plan
 from tasks.load import LoadTarget, load
@@ -256,6 +256,35 @@ def test_one_percent_changed_costs_three_processes(make_tenant: Any, pg_url: str
     figures = usage(pg_url, tenant_id)
     assert (figures.processes_used, figures.credits_used) == (303, 300)
     assert credits_counted(pg_url, tenant_id) == 300
+
+
+# -- 3b. the process budget of a strict plan ------------------------------------------------------
+
+
+def test_process_budget_under_pause_policy(make_tenant: Any, pg_url: str, tmp_path: Path) -> None:
+    with unit_of_work(pg_url) as session:
+        save_plan(session, PlanTerms("strict-e2e", 10, allowance_policy="pause"))  # 399 processes a month
+    rows = catalogue(10)
+    tenant_id, slug = tenant_with_export(make_tenant, tmp_path, rows, plan="strict-e2e")
+    products_result(sync(slug))
+    with unit_of_work(pg_url) as session:  # a busy month: 395 of 399 processes already used
+        session.execute(
+            UsagePeriod.__table__.update().where(UsagePeriod.tenant_id == tenant_id).values(processes_used=395)
+        )
+
+    drop(tmp_path / "drop", [replace(row, price="1,00") for row in rows[:8]] + rows[8:])
+    state = sync(slug)
+
+    assert state.name == "ProcessBudget"
+    assert state.message == f"399/399 processes used this period; 4 records not written (tenant {slug})"
+    assert sum(price == Decimal("1.00") for price in stored_prices(pg_url, tenant_id).values()) == 4
+    assert tenant_status(pg_url, tenant_id) == "process_budget"
+    assert sync(slug).message == f"held, nothing launched: 399/399 processes used this period (tenant {slug})"
+
+    invoke(pg_url, f"tenant set-plan {slug} starter")  # a plan that alerts instead of pausing
+    counts = products_result(sync(slug))
+    assert (counts["written"], counts["unchanged"]) == (4, 6)
+    assert sum(price == Decimal("1.00") for price in stored_prices(pg_url, tenant_id).values()) == 8
 
 
 # -- 4. the credit ceiling in the middle of a batch ----------------------------------------------
