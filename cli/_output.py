@@ -31,9 +31,11 @@ def print_json(payload: Any) -> None:
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    rows = [list(row) for row in rows]
     grid = Table(title=title, title_justify="left")
-    for column in columns:
-        grid.add_column(column, justify="right" if column.endswith(("#", "used", "max")) else "left")
+    for index, column in enumerate(columns):
+        numeric = bool(rows) and all(isinstance(row[index], int | float) for row in rows)
+        grid.add_column(column, justify="right" if numeric else "left")
     for row in rows:
         grid.add_row(*(f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v) for v in row))
     out.print(grid)

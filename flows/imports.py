@@ -8,7 +8,14 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Cancelled, State
 
-from flows.reporting import Progress, RunTotals, emit_exhausted, emit_thresholds, publish_report
+from flows.reporting import (
+    Progress,
+    RunTotals,
+    emit_exhausted,
+    emit_thresholds,
+    install_log_filter,
+    publish_report,
+)
 from quotas.errors import QuotaExceeded
 from quotas.ledger import Ledger
 from shop.db import session_factory, unit_of_work
@@ -27,6 +34,7 @@ def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any
     A quota stop returns a Cancelled state named ``CreditCeiling`` or ``ProcessBudget``: not a
     failure (flow retries and failure alerts stay quiet), and its message carries the numbers.
     """
+    install_log_filter()
     settings = get_settings()
     logger = get_run_logger()
     url = settings.database_url

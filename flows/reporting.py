@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.events import emit_event
 
-from quotas.errors import QuotaExceeded
+from erp_adapters.errors import ErpError
+from quotas.errors import QuotaError, QuotaExceeded
 from quotas.ledger import Usage
 from quotas.thresholds import ThresholdCrossed
+from shop.errors import ShopError
 from tasks.load import LoadResult
 
 
@@ -109,3 +112,21 @@ def emit_exhausted(exceeded: QuotaExceeded) -> None:
         resource=tenant_resource(exceeded.tenant),
         payload={"kind": exceeded.kind, "used": exceeded.used, "limit": exceeded.limit, "message": str(exceeded)},
     )
+
+
+class OneLineKnownErrors(logging.Filter):
+    """Errors the user can fix from their message (a malformed export, an unknown tenant, a
+    missing option) are logged as their one line, not a traceback; anything else keeps its trace."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], (ErpError, ShopError, QuotaError)):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def install_log_filter() -> None:
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, OneLineKnownErrors) for f in logger.filters):
+            logger.addFilter(OneLineKnownErrors())

@@ -26,7 +26,9 @@ class QuotaExceeded(QuotaError):
         what = "credits used" if self.kind == "credits" else "processes used this period"
         text = f"{self.used:,}/{self.limit:,} {what}"
         if self.refused:
-            text += f"; {self.refused:,} " + ("new records not imported" if self.kind == "credits" else "records not written")
+            text += f"; {self.refused:,} " + (
+                "new records not imported" if self.kind == "credits" else "records not written"
+            )
         return f"{text} (tenant {self.tenant})"
 
 
