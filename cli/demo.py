@@ -10,7 +10,7 @@ from cli._context import Shop, open_shop
 from cli._output import err, fail, one_line_errors
 from cli.quota import show_quota
 from cli.sync import SyncOutcome, report, run_sync
-from erp_adapters.csv_files.samples import write_products
+from erp_adapters.csv_files.samples import write_customers, write_products
 from quotas.report import quota_report
 from shop import migrate
 from shop.errors import NotFound
@@ -18,7 +18,7 @@ from shop.models import AdminUser
 from shop.tenants import add_tenant, get_plan, get_tenant, remove_tenant
 
 TENANT = "demo"
-FIRST_EXPORT, GROWN_EXPORT = 400, 1_100
+FIRST_EXPORT, GROWN_EXPORT, CUSTOMERS = 400, 1_100, 150
 
 
 def step(outcome: SyncOutcome, dry_run: bool = False) -> SyncOutcome:
@@ -46,7 +46,12 @@ def reset_tenant(shop: Shop, drop: Path) -> None:
         old.unlink()
     with shop.session() as session:
         tenant = add_tenant(
-            session, TENANT, "starter", erp_kind="csv_files", erp_options={"path": str(drop)}, entities=["products"]
+            session,
+            TENANT,
+            "starter",
+            erp_kind="csv_files",
+            erp_options={"path": str(drop)},
+            entities=["products", "customers"],
         )
         session.add_all(AdminUser(tenant_id=tenant.id, email=f"admin{n}@tienda-demo.es") for n in (1, 2))
 
@@ -65,12 +70,17 @@ def demo() -> None:
         starter = get_plan(session, "starter").max_credits
 
     say(
-        f"The ERP drops an export of {FIRST_EXPORT} product variants (and 4 bad rows) in {drop}. "
-        f"Tenant '{TENANT}' is on plan starter ({starter:,} credits) with 2 admin users."
+        f"The ERP drops its exports in {drop}: {FIRST_EXPORT} product variants, {CUSTOMERS} customers "
+        f"with one contact each, and a few bad rows. Tenant '{TENANT}' is on plan starter "
+        f"({starter:,} credits) with 2 admin users."
     )
     write_products(drop, FIRST_EXPORT)
+    write_customers(drop, CUSTOMERS)
     step(run_sync(TENANT, None, dry_run=True), dry_run=True)
-    say("Sync: new variants cost one credit each, every record written is one process; bad rows go to quarantine.")
+    say(
+        "Sync: every new variant, customer and contact costs one credit, every record written one process; "
+        "bad rows go to quarantine with their reason."
+    )
     step(run_sync(TENANT, None, dry_run=False))
     show(shop)
 
@@ -93,7 +103,8 @@ def demo() -> None:
     show(shop)
 
     say("The ERP re-exports the same catalogue: nothing changed, so nothing is written and it costs 0 processes.")
-    os.utime(drop / "products.csv")
+    for export in drop.iterdir():
+        os.utime(export)
     step(run_sync(TENANT, None, dry_run=False))
     show(shop)
     say(

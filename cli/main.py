@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import credits, db, demo, plans, quota, sync, tenant
+from cli import credits, db, demo, plans, quarantine, quota, sync, tenant
 
 app = typer.Typer(
     name="erp-sync",
@@ -16,6 +16,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(plans.app, name="plans")
 app.add_typer(tenant.app, name="tenant")
 app.add_typer(credits.app, name="credits")
+app.add_typer(quarantine.app, name="quarantine")
 app.command("quota")(quota.quota)
 app.command("sync")(sync.sync)
 app.command("resume")(sync.resume)

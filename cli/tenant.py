@@ -10,7 +10,7 @@ from sqlalchemy import select
 from cli._context import open_shop
 from cli._output import err, one_line_errors, print_json, table
 from erp_adapters.registry import known_adapters
-from shop.entities import get_spec
+from shop.entities import check_enabled
 from shop.errors import InvalidInput
 from shop.models import AdminUser, Plan, Tenant
 from shop.tenants import add_tenant, get_plan, get_tenant, list_tenants, remove_tenant
@@ -69,9 +69,7 @@ def add(
     """Add a shop on a plan, connected to its ERP."""
     if erp not in known_adapters():
         raise InvalidInput(f"unknown ERP adapter '{erp}' (known: {', '.join(known_adapters())})")
-    chosen = [e.strip() for e in entities.split(",") if e.strip()]
-    for entity in chosen:
-        get_spec(entity)  # an unknown entity is refused here, not at the first sync
+    chosen = check_enabled([e.strip() for e in entities.split(",") if e.strip()])  # refused now, not at sync
     with open_shop().session() as session:
         tenant = add_tenant(
             session,

@@ -7,7 +7,7 @@ quarantined row keeps its raw payload and can be re-mapped after the mapping is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
@@ -19,10 +19,14 @@ Cursor = dict[str, Any]
 
 class Entity(StrEnum):
     PRODUCTS = "products"
+    CUSTOMERS = "customers"
+    CONTACTS = "contacts"
 
 
 class Capability(StrEnum):
     PRODUCTS = "products"
+    CUSTOMERS = "customers"
+    CONTACTS = "contacts"
     DELTA = "delta"  # can start from a cursor instead of re-reading everything
 
 
@@ -47,4 +51,9 @@ class ErpAdapter(Protocol):
 
     def estimate(self, entity: Entity, since: Cursor | None) -> int | None:
         """Roughly how many records ``fetch`` would yield, for progress display; None if unknown."""
+        ...
+
+    def fields_for(self, entity: Entity, columns: Sequence[str]) -> dict[str, str]:
+        """Shop field -> column of ``columns``, as ``fetch`` would map records with these columns
+        (used to re-map quarantined rows after the tenant's mapping was fixed)."""
         ...

@@ -19,12 +19,14 @@ from flows.reporting import (
 from quotas.errors import QuotaExceeded
 from quotas.ledger import Ledger
 from shop.db import session_factory, unit_of_work
+from shop.entities import SYNC_GROUPS, get_spec
 from shop.models import now_utc
 from shop.runs import record_run
 from shop.settings import get_settings
 from shop.tenants import get_tenant
 from tasks.extract import open_source
 from tasks.load import LoadTarget, load_batch
+from tasks.retry_quarantine import RetrySelection, orphan_ids, retry_quarantined
 from tasks.transform import transform_batch
 
 
@@ -84,6 +86,8 @@ def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any
             emit_thresholds(result.thresholds)
             stop = result.exceeded
         progress.finish()
+        if stop is None and not dry_run:
+            stop = heal_orphans(tenant, tenant_id, entity, totals)
     except Exception as exc:
         finish("Failed", str(exc))
         raise
@@ -100,13 +104,48 @@ def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any
         return Cancelled(name=stop.state_name, message=str(stop))
     logger.info(summary)
     finish("DryRun" if dry_run else "Completed", summary)
-    return {"entity": entity, "dry_run": dry_run, **totals.counts()}
+    return totals.counts()
 
 
-@flow(name="import-products", flow_run_name="import {tenant} · products", log_prints=True)
+def heal_orphans(tenant: str, tenant_id: int, entity: str, totals: RunTotals) -> QuotaExceeded | None:
+    """Records quarantined because their parent was missing (a contact before its customer) are
+    retried at the end of every import of their entity, so they load once the parent arrives."""
+    if get_spec(entity).parent is None:
+        return None
+    settings = get_settings()
+    ids = orphan_ids(settings.database_url, tenant_id, entity)
+    if not ids:
+        return None
+    selection = RetrySelection(tuple(ids), entity)
+    summaries = retry_quarantined(settings.database_url, tenant_id, tenant, selection, settings.lease_seconds)
+    for summary in summaries:
+        totals.written += summary.processes
+        totals.created += summary.credits
+        get_run_logger().info("waiting for their parent: %s", summary.line())
+    return next((s.exceeded for s in summaries if s.exceeded is not None), None)
+
+
+def run_group(tenant: str, group: str, dry_run: bool) -> dict[str, Any] | State:
+    """The group's entities in dependency order; a quota stop in one stops the rest."""
+    results: dict[str, Any] = {}
+    for entity in SYNC_GROUPS[group]:
+        outcome = run_import(tenant, entity, dry_run)
+        if isinstance(outcome, State):
+            return outcome
+        results[entity] = outcome
+    return results
+
+
+@flow(name="import-products", flow_run_name="import {tenant} · products")
 def import_products(tenant: str, dry_run: bool = False) -> dict[str, Any] | State:
     """Product variants (one record each) and their templates from the tenant's ERP."""
-    return run_import(tenant, "products", dry_run)
+    return run_group(tenant, "products", dry_run)
 
 
-IMPORT_FLOWS = {"products": import_products}
+@flow(name="import-customers", flow_run_name="import {tenant} · customers")
+def import_customers(tenant: str, dry_run: bool = False) -> dict[str, Any] | State:
+    """Customers, then their contacts (a contact needs its customer first)."""
+    return run_group(tenant, "customers", dry_run)
+
+
+IMPORT_FLOWS = {"products": import_products, "customers": import_customers}

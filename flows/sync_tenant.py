@@ -9,7 +9,7 @@ from prefect.states import Cancelled, State
 
 from flows.imports import IMPORT_FLOWS
 from shop.db import session_factory
-from shop.errors import InvalidInput
+from shop.entities import SYNC_GROUPS, check_enabled
 from shop.settings import get_settings
 from shop.tenants import get_tenant
 
@@ -19,20 +19,17 @@ QUOTA_STATES = ("CreditCeiling", "ProcessBudget")
 def entities_to_run(tenant: str, requested: list[str] | None) -> list[str]:
     with session_factory(get_settings().database_url)() as session:
         enabled = list(get_tenant(session, tenant).entities)
-    chosen = requested or enabled
-    unknown = [e for e in chosen if e not in IMPORT_FLOWS]
-    if unknown:
-        raise InvalidInput(f"unknown entity {', '.join(unknown)} (known: {', '.join(IMPORT_FLOWS)})")
-    return [e for e in IMPORT_FLOWS if e in chosen]  # IMPORT_FLOWS is in dependency order
+    chosen = check_enabled(requested or enabled)
+    return [group for group in SYNC_GROUPS if group in chosen]  # SYNC_GROUPS is in dependency order
 
 
 @flow(name="sync-tenant", flow_run_name="sync {tenant}")
 def sync_tenant(tenant: str, entities: list[str] | None = None, dry_run: bool = False) -> dict[str, Any] | State:
     """Run the tenant's imports. A quota stop in one of them ends the whole run in that state."""
     results: dict[str, Any] = {}
-    for entity in entities_to_run(tenant, entities):
-        state = IMPORT_FLOWS[entity](tenant=tenant, dry_run=dry_run, return_state=True)
+    for group in entities_to_run(tenant, entities):
+        state = IMPORT_FLOWS[group](tenant=tenant, dry_run=dry_run, return_state=True)
         if state.name in QUOTA_STATES:
             return Cancelled(name=state.name, message=state.message)
-        results[entity] = state.result()  # raises for a failed import, failing this run too
+        results.update(state.result())  # raises for a failed import, failing this run too
     return results

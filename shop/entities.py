@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from shop.customers import CONTACTS, CUSTOMERS
 from shop.errors import InvalidInput
 from shop.products import PRODUCTS
 from shop.specs import EntitySpec
 
-SPECS: dict[str, EntitySpec] = {spec.name: spec for spec in (PRODUCTS,)}
+SPECS: dict[str, EntitySpec] = {spec.name: spec for spec in (PRODUCTS, CUSTOMERS, CONTACTS)}
+
+# What a tenant switches on, and the entities each imports, in dependency order: a contact
+# needs its customer first.
+SYNC_GROUPS: dict[str, tuple[str, ...]] = {
+    "products": ("products",),
+    "customers": ("customers", "contacts"),
+}
+
+
+def check_enabled(entities: list[str]) -> list[str]:
+    unknown = [e for e in entities if e not in SYNC_GROUPS]
+    if unknown:
+        raise InvalidInput(f"unknown entity {', '.join(map(repr, unknown))} (known: {', '.join(SYNC_GROUPS)})")
+    return entities
 
 
 def get_spec(entity: str) -> EntitySpec:

@@ -24,6 +24,14 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class ParentRef:
+    column: str  # in this entity, e.g. "customer_code"
+    table: Table  # the parent's table
+    key: str  # the parent's natural key, e.g. "code"
+    label: str  # for the quarantine reason: "customer"
+
+
+@dataclass(frozen=True)
 class EntitySpec:
     name: str
     table: Table
@@ -35,6 +43,10 @@ class EntitySpec:
     derive: Callable[[pd.DataFrame], pd.DataFrame] = field(default=lambda frame: frame)
     # Columns that travel with the batch for ``before_write`` but are not stored in ``table``.
     carried: tuple[str, ...] = ()
+    # Checks across fields (e.g. a tax id valid for the row's country): a reason per row, "" if fine.
+    check: Callable[[pd.DataFrame], pd.Series] | None = None
+    # A record that needs another to exist first (a contact's customer) names it here.
+    parent: ParentRef | None = None
     # Rows other tables need before this batch can be written (e.g. product templates).
     before_write: Callable[[Session, int, pd.DataFrame], None] = field(default=lambda session, tenant, rows: None)
 

@@ -6,8 +6,9 @@ never counts a write that did not happen nor loses one that did. Unchanged rows 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NONE
@@ -19,12 +20,12 @@ from quotas.errors import LeaseExpired, QuotaExceeded
 from quotas.guard import BatchGuard
 from quotas.ledger import Ledger
 from quotas.thresholds import ThresholdCrossed
+from shop import cursors
 from shop.bulk import existing_hashes, upsert_frame
-from shop.cursors import save_cursor
 from shop.db import session_factory, unit_of_work
 from shop.entities import get_spec
 from shop.quarantine import quarantine
-from tasks.transform import Batch
+from tasks.transform import Batch, quarantined
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,47 @@ def diff(batch: Batch, target: LoadTarget) -> Diff:
     return Diff(batch.rows[is_new], batch.rows[is_changed], int((~is_new & ~is_changed).sum()))
 
 
-def load(batch: Batch, target: LoadTarget, batch_no: int, dry_run: bool = False) -> LoadResult:
+ORPHAN_REASON = "is not in the shop yet"  # ends the reason of a record whose parent is missing
+
+
+def without_orphans(batch: Batch, target: LoadTarget) -> Batch:
+    """Records whose parent is not in the shop yet (a contact of an unknown customer) are
+    quarantined with that reason instead of written: they are retried once the parent arrives."""
+    parent = get_spec(batch.entity).parent
+    if parent is None or batch.rows.empty:
+        return batch
+    wanted = batch.rows[parent.column]
+    with session_factory(target.url)() as session:
+        known = existing_hashes(session, parent.table, target.tenant_id, parent.key, wanted.unique())
+    orphan = (~wanted.isin(list(known))).to_numpy()
+    if not orphan.any():
+        return batch
+    refused = [
+        quarantined(
+            f"{batch.source}:{batch.row_numbers[i]}",
+            batch.raw.iloc[i].to_dict(),
+            f"{parent.label} '{wanted.iat[i]}' {ORPHAN_REASON}",
+        )
+        for i in np.flatnonzero(orphan)
+    ]
+    keep = ~orphan
+    return replace(
+        batch,
+        rows=batch.rows[keep].reset_index(drop=True),
+        rejected=[*batch.rejected, *refused],
+        raw=batch.raw[keep].reset_index(drop=True),
+        row_numbers=[n for n, kept in zip(batch.row_numbers, keep, strict=True) if kept],
+    )
+
+
+def load(
+    batch: Batch, target: LoadTarget, batch_no: int, dry_run: bool = False, *, save_cursor: bool = True
+) -> LoadResult:
+    """``save_cursor=False`` leaves the entity's cursor alone (a quarantine retry is not a read of
+    the source, so it must not move where the next sync starts)."""
     spec = get_spec(batch.entity)
+    if not dry_run:  # a dry run cannot know which parents the same run would create
+        batch = without_orphans(batch, target)
     delta = diff(batch, target)
     counts = {"fetched": batch.fetched, "unchanged": delta.unchanged, "quarantined": len(batch.rejected)}
     if dry_run:
@@ -92,8 +132,8 @@ def load(batch: Batch, target: LoadTarget, batch_no: int, dry_run: bool = False)
             spec.before_write(session, target.tenant_id, writes)
             upsert_frame(session, spec.table, target.tenant_id, writes[[*spec.columns, "row_hash"]], spec.key)
             quarantine(session, target.tenant_id, batch.entity, batch.rejected, target.flow_run_id)
-            if complete:
-                save_cursor(session, target.tenant_id, batch.entity, batch.cursor)
+            if complete and save_cursor:
+                cursors.save_cursor(session, target.tenant_id, batch.entity, batch.cursor)
             crossings = guard.commit(
                 session,
                 new_written=len(created),
@@ -106,7 +146,7 @@ def load(batch: Batch, target: LoadTarget, batch_no: int, dry_run: bool = False)
         written=len(writes),
         created=len(created),
         refused=len(delta.new) + len(delta.changed) - len(writes),
-        cursor_saved=complete,
+        cursor_saved=complete and save_cursor,
         exceeded=admission.exceeded,
         thresholds=crossings,
     )
@@ -133,5 +173,7 @@ def is_transient(task: object, task_run: object, state: State) -> bool:
     retry_jitter_factor=0.5,
     retry_condition_fn=is_transient,
 )
-def load_batch(batch: Batch, target: LoadTarget, batch_no: int, dry_run: bool = False) -> LoadResult:
-    return load(batch, target, batch_no, dry_run)
+def load_batch(
+    batch: Batch, target: LoadTarget, batch_no: int, dry_run: bool = False, *, save_cursor: bool = True
+) -> LoadResult:
+    return load(batch, target, batch_no, dry_run, save_cursor=save_cursor)

@@ -9,6 +9,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NONE
@@ -21,11 +22,16 @@ from shop.quarantine import Quarantined
 from shop.specs import EntitySpec, FieldSpec
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+DUPLICATE = "duplicate"  # starts the reason of a record whose key an earlier row of the export had
 
 
 def fingerprint(raw: dict[str, str]) -> str:
     payload = json.dumps(raw, sort_keys=True, ensure_ascii=False)
     return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+def quarantined(source_ref: str, raw: dict[str, str], reason: str) -> Quarantined:
+    return Quarantined(source_ref, raw, reason, fingerprint(raw))
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,10 @@ class Batch:
     fetched: int
     source: str
     cursor: Cursor = field(default_factory=dict)
+    # The valid rows as the ERP wrote them and their row numbers, aligned with ``rows``: a record
+    # refused later (its parent is missing) is quarantined with its raw payload too.
+    raw: pd.DataFrame = field(default_factory=pd.DataFrame)
+    row_numbers: list[int] = field(default_factory=list)
 
 
 def parse_decimal(values: pd.Series) -> pd.Series:
@@ -89,21 +99,33 @@ def transform_page(page: Page, spec: EntitySpec) -> Batch:
         column = page.fields.get(field_spec.name)
         values = raw[column].str.strip() if column is not None else pd.Series("", index=raw.index, dtype=object)
         data[field_spec.name] = _check_field(field_spec, values, reasons)
+    if spec.check is not None:
+        valid = reasons == ""
+        found = spec.check(data.loc[valid])
+        reasons.loc[found.index[found != ""]] = found[found != ""]
     key = list(spec.key)
     valid = reasons == ""
     duplicate = data[key].where(valid).duplicated(keep="first") & valid  # judged among valid rows only
-    reasons.loc[duplicate] = "duplicate " + "/".join(key) + " in the same export: the first one was kept"
-    bad = reasons != ""
-    rejected = []
-    for position, index in enumerate(raw.index):
-        if bad.loc[index]:
-            payload = raw.loc[index].to_dict()
-            ref = f"{page.source}:{page.first_row + position}"
-            rejected.append(Quarantined(ref, payload, reasons.loc[index], fingerprint(payload)))
+    reasons.loc[duplicate] = f"{DUPLICATE} " + "/".join(key) + " in the same export: the first one was kept"
+    bad = (reasons != "").to_numpy()
+    row_numbers = np.arange(page.first_row, page.first_row + len(raw))
+    rejected = [
+        quarantined(f"{page.source}:{row_numbers[i]}", raw.iloc[i].to_dict(), reasons.iloc[i])
+        for i in np.flatnonzero(bad)
+    ]
     good = spec.derive(data.loc[~bad].reset_index(drop=True))
     rows = good[[*spec.columns, *spec.carried]].copy()
     rows["row_hash"] = row_hashes(good, spec.hashed)
-    return Batch(spec.name, rows, rejected, len(raw), page.source, dict(page.cursor))
+    return Batch(
+        spec.name,
+        rows,
+        rejected,
+        len(raw),
+        page.source,
+        dict(page.cursor),
+        raw=raw.loc[~bad].reset_index(drop=True),
+        row_numbers=row_numbers[~bad].tolist(),
+    )
 
 
 @task(name="transform", task_run_name="transform {page.source}:{page.first_row}", cache_policy=NONE)

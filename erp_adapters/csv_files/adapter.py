@@ -6,7 +6,7 @@ the file in progress got, so a rewritten export is read again and an interrupted
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -35,7 +35,9 @@ class _DropFile:
 
 class CsvFilesAdapter:
     name: ClassVar[str] = "csv_files"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.PRODUCTS, Capability.DELTA})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.PRODUCTS, Capability.CUSTOMERS, Capability.CONTACTS, Capability.DELTA}
+    )
 
     def __init__(self, folder: Path, mapping: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.folder = folder
@@ -74,6 +76,10 @@ class CsvFilesAdapter:
         pending = [f for f in files if done.get(f.name) != f.signature]
         return sum(max(count_rows(f.path) - _rows_done(cursor, f), 0) for f in pending)
 
+    def fields_for(self, entity: Entity, columns: Sequence[str]) -> dict[str, str]:
+        """The tenant's mapping and the default aliases applied to ``columns``."""
+        return resolve_fields(str(entity), list(columns), self.mapping.get(str(entity), {}))
+
     def _file_pages(
         self,
         entity: Entity,
@@ -96,7 +102,7 @@ class CsvFilesAdapter:
 
     def _fields(self, entity: Entity, drop_file: _DropFile, frame: pd.DataFrame) -> dict[str, str]:
         try:
-            return resolve_fields(str(entity), list(frame.columns), self.mapping.get(str(entity), {}))
+            return self.fields_for(entity, list(frame.columns))
         except AdapterConfigError as exc:
             raise AdapterConfigError(f"{drop_file.name}: {exc}") from None
 

@@ -24,6 +24,25 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "color": ("color", "colour"),
         "size": ("size", "talla"),
     },
+    "customers": {
+        "code": ("code", "customer_code", "codigo_cliente", "cod_cliente", "cliente", "codigo"),
+        "tax_id": ("tax_id", "nif", "cif", "nif_cif", "dni", "vat", "vat_number"),
+        "name": ("name", "razon_social", "nombre_fiscal", "nombre", "customer_name"),
+        "email": ("email", "e_mail", "correo", "correo_electronico"),
+        "phone": ("phone", "telefono", "tel", "movil"),
+        "address": ("address", "direccion", "domicilio"),
+        "city": ("city", "poblacion", "localidad", "ciudad", "municipio"),
+        "province": ("province", "provincia"),
+        "postal_code": ("postal_code", "codigo_postal", "cp", "zip"),
+        "country": ("country", "pais", "cod_pais"),
+    },
+    "contacts": {
+        "code": ("code", "contact_code", "codigo_contacto", "cod_contacto", "codigo"),
+        "customer_code": ("customer_code", "codigo_cliente", "cod_cliente", "cliente"),
+        "name": ("name", "nombre", "contacto", "persona_contacto"),
+        "email": ("email", "e_mail", "correo", "correo_electronico"),
+        "phone": ("phone", "telefono", "tel", "movil"),
+    },
 }
 
 _SEPARATOR_RUNS = re.compile(r"[\s._\-]+")

@@ -70,11 +70,105 @@ BAD_ROWS = [
 
 
 def write_products(folder: Path, count: int, *, bad_rows: bool = True, name: str = "products.csv") -> Path:
+    return _write(folder, name, HEADER, product_rows(count) + (BAD_ROWS if bad_rows else []))
+
+
+FIRST_NAMES = ["María", "José", "Carmen", "Antonio", "Lucía", "Javier", "Elena", "Manuel", "Laura", "David"]
+SURNAMES = ["García", "Fernández", "González", "Rodríguez", "López", "Martínez", "Sánchez", "Pérez", "Gómez", "Ruiz"]
+TRADES = ["Moda", "Boutique", "Calzados", "Textil", "Complementos", "Distribuciones"]
+PLACES = [
+    ("Madrid", "Madrid", "28"),
+    ("Barcelona", "Barcelona", "08"),
+    ("Valencia", "Valencia", "46"),
+    ("Sevilla", "Sevilla", "41"),
+    ("Zaragoza", "Zaragoza", "50"),
+    ("Málaga", "Málaga", "29"),
+    ("Bilbao", "Bizkaia", "48"),
+    ("A Coruña", "A Coruña", "15"),
+]
+CUSTOMER_HEADER = [
+    "Código cliente",
+    "NIF",
+    "Razón social",
+    "Email",
+    "Teléfono",
+    "Dirección",
+    "Población",
+    "Provincia",
+    "CP",
+]
+CONTACT_HEADER = ["Código contacto", "Código cliente", "Nombre", "Email", "Teléfono"]
+
+
+def cif_for(number: int) -> str:
+    """A valid CIF of a limited company (B…) for a 7-digit number (sample data)."""
+    digits = f"{number:07d}"
+    total = sum(int(d) for d in digits[1::2]) + sum(sum(divmod(int(d) * 2, 10)) for d in digits[0::2])
+    return f"B{digits}{(10 - total % 10) % 10}"
+
+
+def customer_rows(count: int, seed: int = 11) -> list[list[str]]:
+    from shop.tax_ids import nif_for
+
+    rng = random.Random(seed)
+    rows = []
+    for n in range(1, count + 1):
+        city, province, prefix = PLACES[n % len(PLACES)]
+        if n % 3:  # two in three are companies, the rest self-employed
+            name, tax_id = f"{rng.choice(TRADES)} {rng.choice(SURNAMES)} S.L.", cif_for(1_000_000 + n * 37)
+        else:
+            name, tax_id = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}", nif_for(10_000_000 + n * 7919)
+        rows.append(
+            [
+                f"C{n:05d}",
+                tax_id,
+                name,
+                f"pedidos{n}@cliente{n}.es",
+                f"+34 6{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(100, 999)}",
+                f"Calle {rng.choice(SURNAMES)} {rng.randint(1, 120)}",
+                city,
+                province,
+                f"{prefix}{rng.randint(1, 999):03d}",
+            ]
+        )
+    return rows
+
+
+def contact_rows(customers: int, seed: int = 13) -> list[list[str]]:
+    """One contact per customer, as in the pricing page's example."""
+    rng = random.Random(seed)
+    return [
+        [
+            f"K{n:05d}",
+            f"C{n:05d}",
+            f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}",
+            f"contacto{n}@cliente{n}.es",
+            f"+34 9{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(100, 999)}",
+        ]
+        for n in range(1, customers + 1)
+    ]
+
+
+BAD_CUSTOMERS = [
+    ["C99001", "12345678A", "NIF con letra equivocada S.L.", "ok@cliente.es", "", "", "Madrid", "Madrid", "28001"],
+    ["C99002", "", "Correo roto S.A.", "no-es-un-correo", "", "", "Sevilla", "Sevilla", "41001"],
+]
+BAD_CONTACTS = [["K99001", "C77777", "Contacto de un cliente que no existe", "x@y.es", ""]]
+
+
+def _write(folder: Path, name: str, header: list[str], rows: list[list[str]]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
-    rows = product_rows(count) + (BAD_ROWS if bad_rows else [])
     with path.open("w", encoding="latin-1", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
-        writer.writerow(HEADER)
+        writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+def write_customers(folder: Path, count: int, *, bad_rows: bool = True) -> tuple[Path, Path]:
+    """customers.csv and contacts.csv: ``count`` of each, plus a few rows no shop should accept."""
+    return (
+        _write(folder, "customers.csv", CUSTOMER_HEADER, customer_rows(count) + (BAD_CUSTOMERS if bad_rows else [])),
+        _write(folder, "contacts.csv", CONTACT_HEADER, contact_rows(count) + (BAD_CONTACTS if bad_rows else [])),
+    )

@@ -186,8 +186,6 @@ def test_full_import_in_several_batches(make_tenant: Any, pg_url: str, tmp_path:
 
     counts = products_result(state)
     assert counts == {
-        "entity": "products",
-        "dry_run": False,
         "fetched": 300,
         "unchanged": 0,
         "written": 300,

@@ -346,7 +346,9 @@ def test_registered_as_csv_files(tmp_path: Path) -> None:
 
     assert isinstance(adapter, CsvFilesAdapter)
     assert adapter.name == "csv_files"
-    assert adapter.capabilities == frozenset({Capability.PRODUCTS, Capability.DELTA})
+    assert adapter.capabilities == frozenset(
+        {Capability.PRODUCTS, Capability.CUSTOMERS, Capability.CONTACTS, Capability.DELTA}
+    )
 
 
 @pytest.mark.parametrize("options", [{}, {"path": ""}, {"path": "/definitely/not/here"}])
