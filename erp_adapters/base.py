@@ -19,12 +19,16 @@ Cursor = dict[str, Any]
 
 class Entity(StrEnum):
     PRODUCTS = "products"
+    STOCK = "stock"
+    SALES_REPS = "sales_reps"
     CUSTOMERS = "customers"
     CONTACTS = "contacts"
 
 
 class Capability(StrEnum):
     PRODUCTS = "products"
+    STOCK = "stock"
+    SALES_REPS = "sales_reps"
     CUSTOMERS = "customers"
     CONTACTS = "contacts"
     DELTA = "delta"  # can start from a cursor instead of re-reading everything

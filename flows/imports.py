@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import Flow, flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Cancelled, State
 
@@ -94,7 +94,7 @@ def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any
     publish_report(tenant, entity, totals, ledger.usage(tenant_id), dry_run)
     summary = (
         f"{entity}: {totals.fetched:,} fetched, {totals.unchanged:,} unchanged, {totals.written:,} written, "
-        f"{totals.quarantined:,} quarantined; {totals.processes:,} processes, {totals.created:,} credits"
+        f"{totals.quarantined:,} quarantined; {totals.processes:,} processes, {totals.credits:,} credits"
     )
     if stop is not None:
         stop = QuotaExceeded(stop.tenant, stop.kind, stop.used, stop.limit, stop.refused + waiting)
@@ -120,7 +120,7 @@ def heal_orphans(tenant: str, tenant_id: int, entity: str, totals: RunTotals) ->
     summaries = retry_quarantined(settings.database_url, tenant_id, tenant, selection, settings.lease_seconds)
     for summary in summaries:
         totals.written += summary.processes
-        totals.created += summary.credits
+        totals.credits += summary.credits
         get_run_logger().info("waiting for their parent: %s", summary.line())
     return next((s.exceeded for s in summaries if s.exceeded is not None), None)
 
@@ -136,16 +136,25 @@ def run_group(tenant: str, group: str, dry_run: bool) -> dict[str, Any] | State:
     return results
 
 
-@flow(name="import-products", flow_run_name="import {tenant} · products")
-def import_products(tenant: str, dry_run: bool = False) -> dict[str, Any] | State:
-    """Product variants (one record each) and their templates from the tenant's ERP."""
-    return run_group(tenant, "products", dry_run)
+def import_flow(group: str, summary: str) -> Flow[[str, bool], dict[str, Any] | State]:
+    """One flow per group of entities, each run named after its tenant and group in the UI."""
+
+    def run(tenant: str, dry_run: bool = False) -> dict[str, Any] | State:
+        return run_group(tenant, group, dry_run)
+
+    run.__doc__ = summary
+    label = group.replace("_", " ")
+    return flow(run, name=f"import-{group.replace('_', '-')}", flow_run_name=f"import {{tenant}} · {label}")
 
 
-@flow(name="import-customers", flow_run_name="import {tenant} · customers")
-def import_customers(tenant: str, dry_run: bool = False) -> dict[str, Any] | State:
-    """Customers, then their contacts (a contact needs its customer first)."""
-    return run_group(tenant, "customers", dry_run)
+import_products = import_flow("products", "Product variants (one record each) and their templates.")
+import_stock = import_flow("stock", "Stock levels per variant and warehouse.")
+import_sales_reps = import_flow("sales_reps", "Sales reps.")
+import_customers = import_flow("customers", "Customers, then their contacts (a contact needs its customer first).")
 
-
-IMPORT_FLOWS = {"products": import_products, "customers": import_customers}
+IMPORT_FLOWS = {
+    "products": import_products,
+    "stock": import_stock,
+    "sales_reps": import_sales_reps,
+    "customers": import_customers,
+}

@@ -23,6 +23,7 @@ class RunTotals:
     unchanged: int = 0
     written: int = 0
     created: int = 0
+    credits: int = 0
     quarantined: int = 0
     refused: int = 0
 
@@ -41,7 +42,7 @@ class RunTotals:
             "written": self.written,
             "quarantined": self.quarantined,
             "processes": self.processes,
-            "credits": self.created,
+            "credits": self.credits,
         }
 
 
@@ -58,7 +59,7 @@ def publish_report(tenant: str, entity: str, totals: RunTotals, usage: Usage, dr
         "quarantined": totals.quarantined,
         "refused": totals.refused,
         "processes used": totals.processes,
-        "credits used": totals.created,
+        "credits used": totals.credits,
         "credits left": max(usage.credits_max - usage.credits_used, 0),
         "processes this period": f"{usage.processes_used:,}/{usage.processes_allowance:,}",
     }

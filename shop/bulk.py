@@ -38,6 +38,22 @@ def existing_hashes(session: Session, table: Table, tenant_id: int, key: str, va
     return found
 
 
+def stored_hashes(session: Session, table: Table, tenant_id: int, key: Sequence[str], rows: pd.DataFrame) -> pd.Series:
+    """The stored ``row_hash`` of each of ``rows`` by its (possibly composite) key; None where the
+    tenant has no such record yet."""
+    first, found = key[0], dict[tuple[Any, ...], str]()
+    values = rows[first].unique().tolist()
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        result = session.execute(
+            select(*(table.c[k] for k in key), table.c.row_hash).where(
+                table.c.tenant_id == tenant_id, table.c[first].in_(values[start : start + LOOKUP_CHUNK])
+            )
+        )
+        found.update((tuple(row[:-1]), row[-1]) for row in result)
+    keys = zip(*(rows[k].tolist() for k in key), strict=True)
+    return pd.Series([found.get(k) for k in keys], index=rows.index, dtype=object)
+
+
 def upsert_frame(
     session: Session,
     table: Table,

@@ -5,14 +5,18 @@ from __future__ import annotations
 from shop.customers import CONTACTS, CUSTOMERS
 from shop.errors import InvalidInput
 from shop.products import PRODUCTS
+from shop.sales_reps import SALES_REPS
 from shop.specs import EntitySpec
+from shop.stock import STOCK
 
-SPECS: dict[str, EntitySpec] = {spec.name: spec for spec in (PRODUCTS, CUSTOMERS, CONTACTS)}
+SPECS: dict[str, EntitySpec] = {spec.name: spec for spec in (PRODUCTS, STOCK, SALES_REPS, CUSTOMERS, CONTACTS)}
 
-# What a tenant switches on, and the entities each imports, in dependency order: a contact
-# needs its customer first.
+# What a tenant switches on, and the entities each imports, in dependency order: stock needs
+# its variant, a contact its customer.
 SYNC_GROUPS: dict[str, tuple[str, ...]] = {
     "products": ("products",),
+    "stock": ("stock",),
+    "sales_reps": ("sales_reps",),
     "customers": ("customers", "contacts"),
 }
 

@@ -21,7 +21,7 @@ from quotas.guard import BatchGuard
 from quotas.ledger import Ledger
 from quotas.thresholds import ThresholdCrossed
 from shop import cursors
-from shop.bulk import existing_hashes, upsert_frame
+from shop.bulk import existing_hashes, stored_hashes, upsert_frame
 from shop.db import session_factory, unit_of_work
 from shop.entities import get_spec
 from shop.quarantine import quarantine
@@ -45,6 +45,7 @@ class LoadResult:
     unchanged: int = 0
     written: int = 0
     created: int = 0
+    credits: int = 0  # the new records of credited entities
     quarantined: int = 0
     refused: int = 0
     cursor_saved: bool = False
@@ -65,10 +66,8 @@ class Diff:
 
 def diff(batch: Batch, target: LoadTarget) -> Diff:
     spec = get_spec(batch.entity)
-    key = spec.key[0]
     with session_factory(target.url)() as session:
-        known = existing_hashes(session, spec.table, target.tenant_id, key, batch.rows[key])
-    previous = batch.rows[key].map(known)
+        previous = stored_hashes(session, spec.table, target.tenant_id, spec.key, batch.rows)
     is_new = previous.isna()
     is_changed = ~is_new & (previous != batch.rows["row_hash"])
     return Diff(batch.rows[is_new], batch.rows[is_changed], int((~is_new & ~is_changed).sum()))
@@ -118,7 +117,8 @@ def load(
     delta = diff(batch, target)
     counts = {"fetched": batch.fetched, "unchanged": delta.unchanged, "quarantined": len(batch.rejected)}
     if dry_run:
-        return LoadResult(**counts, written=len(delta.new) + len(delta.changed), created=len(delta.new))
+        new = len(delta.new)
+        return LoadResult(**counts, written=new + len(delta.changed), created=new, credits=new if spec.credited else 0)
     ledger = Ledger(session_factory(target.url), lease_seconds=target.lease_seconds)
     idempotency_key = f"{target.tenant}:{target.flow_run_id}:{batch.entity}:{batch_no}"
     with BatchGuard(ledger, target.tenant_id, idempotency_key, credited=spec.credited) as guard:
@@ -145,6 +145,7 @@ def load(
         **counts,
         written=len(writes),
         created=len(created),
+        credits=len(created) if spec.credited else 0,
         refused=len(delta.new) + len(delta.changed) - len(writes),
         cursor_saved=complete and save_cursor,
         exceeded=admission.exceeded,

@@ -20,7 +20,7 @@ from erp_adapters.base import Entity, ErpAdapter, Page
 from erp_adapters.errors import AdapterConfigError, MalformedSource
 from quotas.errors import QuotaExceeded
 from quotas.ledger import Ledger
-from shop.bulk import existing_hashes
+from shop.bulk import stored_hashes
 from shop.db import session_factory, unit_of_work
 from shop.entities import SPECS, get_spec
 from shop.errors import InvalidInput
@@ -206,10 +206,9 @@ def _retry_group(
     passed = [group[n - 1] for n in batch.row_numbers]  # the page starts at row 1: aligned with batch.rows
     result = load(replace(batch, rejected=rejected), target, batch_no, save_cursor=False)
 
-    key = spec.key[0]
     with unit_of_work(target.url) as session:
-        held = existing_hashes(session, spec.table, target.tenant_id, key, batch.rows[key])
-        in_shop = (batch.rows[key].map(held) == batch.rows["row_hash"]).to_numpy()
+        held = stored_hashes(session, spec.table, target.tenant_id, spec.key, batch.rows)
+        in_shop = (held == batch.rows["row_hash"]).to_numpy()
         loaded = [r.id for r, ok in zip(passed, in_shop, strict=True) if ok]
         mark_resolved(session, target.tenant_id, loaded)
         # A record refused later in the load (its parent is missing) was re-quarantined under
@@ -221,7 +220,7 @@ def _retry_group(
         loaded=len(loaded),
         still_quarantined=len(group) - len(loaded),
         processes=result.processes,
-        credits=result.created if spec.credited else 0,
+        credits=result.credits,
         waiting=result.refused,
         exceeded=result.exceeded,
     )

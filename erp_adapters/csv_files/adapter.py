@@ -36,7 +36,14 @@ class _DropFile:
 class CsvFilesAdapter:
     name: ClassVar[str] = "csv_files"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.PRODUCTS, Capability.CUSTOMERS, Capability.CONTACTS, Capability.DELTA}
+        {
+            Capability.PRODUCTS,
+            Capability.STOCK,
+            Capability.SALES_REPS,
+            Capability.CUSTOMERS,
+            Capability.CONTACTS,
+            Capability.DELTA,
+        }
     )
 
     def __init__(self, folder: Path, mapping: Mapping[str, Mapping[str, str]] | None = None) -> None:

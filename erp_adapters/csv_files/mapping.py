@@ -24,6 +24,16 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "color": ("color", "colour"),
         "size": ("size", "talla"),
     },
+    "stock": {
+        "sku": ("sku", "referencia", "ref", "codigo", "cod_articulo", "item_code"),
+        "warehouse": ("warehouse", "almacen", "cod_almacen", "location"),
+        "quantity": ("quantity", "stock", "cantidad", "existencias", "unidades", "qty"),
+    },
+    "sales_reps": {
+        "code": ("code", "codigo_comercial", "cod_comercial", "comercial", "agente", "codigo"),
+        "name": ("name", "nombre", "nombre_comercial"),
+        "email": ("email", "e_mail", "correo", "correo_electronico"),
+    },
     "customers": {
         "code": ("code", "customer_code", "codigo_cliente", "cod_cliente", "cliente", "codigo"),
         "tax_id": ("tax_id", "nif", "cif", "nif_cif", "dni", "vat", "vat_number"),

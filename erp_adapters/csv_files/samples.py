@@ -172,3 +172,29 @@ def write_customers(folder: Path, count: int, *, bad_rows: bool = True) -> tuple
         _write(folder, "customers.csv", CUSTOMER_HEADER, customer_rows(count) + (BAD_CUSTOMERS if bad_rows else [])),
         _write(folder, "contacts.csv", CONTACT_HEADER, contact_rows(count) + (BAD_CONTACTS if bad_rows else [])),
     )
+
+
+STOCK_HEADER = ["Referencia", "Almacén", "Existencias"]
+WAREHOUSES = ["MAD", "BCN"]
+BAD_STOCK = [["CAM-9999-ROJ-M", "MAD", "5"], ["POL-0001-NEG-S", "BCN", "-3"]]
+REPS_HEADER = ["Código comercial", "Nombre", "Email"]
+
+
+def stock_rows(variants: int, seed: int = 17) -> list[list[str]]:
+    """A level per variant and warehouse, for the first ``variants`` of ``product_rows``."""
+    rng = random.Random(seed)
+    return [[row[0], warehouse, str(rng.randint(0, 40))] for row in product_rows(variants) for warehouse in WAREHOUSES]
+
+
+def write_stock(folder: Path, variants: int, *, bad_rows: bool = True) -> Path:
+    """stock.csv: the levels plus a row for an unknown SKU and a negative level."""
+    return _write(folder, "stock.csv", STOCK_HEADER, stock_rows(variants) + (BAD_STOCK if bad_rows else []))
+
+
+def write_sales_reps(folder: Path, count: int) -> Path:
+    rng = random.Random(19)
+    rows = [
+        [f"R{n:03d}", f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}", f"comercial{n}@tienda.es"]
+        for n in range(1, count + 1)
+    ]
+    return _write(folder, "sales_reps.csv", REPS_HEADER, rows)

@@ -347,7 +347,14 @@ def test_registered_as_csv_files(tmp_path: Path) -> None:
     assert isinstance(adapter, CsvFilesAdapter)
     assert adapter.name == "csv_files"
     assert adapter.capabilities == frozenset(
-        {Capability.PRODUCTS, Capability.CUSTOMERS, Capability.CONTACTS, Capability.DELTA}
+        {
+            Capability.PRODUCTS,
+            Capability.STOCK,
+            Capability.SALES_REPS,
+            Capability.CUSTOMERS,
+            Capability.CONTACTS,
+            Capability.DELTA,
+        }
     )
 
 
