@@ -10,7 +10,7 @@ from cli._context import Shop, open_shop
 from cli._output import err, fail, one_line_errors
 from cli.quota import show_quota
 from cli.sync import SyncOutcome, report, run_sync
-from erp_adapters.csv_files.samples import write_customers, write_products
+from erp_adapters.csv_files.samples import write_customers, write_products, write_sales_reps, write_stock
 from quotas.report import quota_report
 from shop import migrate
 from shop.errors import NotFound
@@ -18,7 +18,7 @@ from shop.models import AdminUser
 from shop.tenants import add_tenant, get_plan, get_tenant, remove_tenant
 
 TENANT = "demo"
-FIRST_EXPORT, GROWN_EXPORT, CUSTOMERS = 400, 1_100, 150
+FIRST_EXPORT, GROWN_EXPORT, CUSTOMERS, SALES_REPS = 400, 1_100, 150, 5
 
 
 def step(outcome: SyncOutcome, dry_run: bool = False) -> SyncOutcome:
@@ -51,7 +51,7 @@ def reset_tenant(shop: Shop, drop: Path) -> None:
             "starter",
             erp_kind="csv_files",
             erp_options={"path": str(drop)},
-            entities=["products", "customers"],
+            entities=["products", "stock", "sales_reps", "customers"],
         )
         session.add_all(AdminUser(tenant_id=tenant.id, email=f"admin{n}@tienda-demo.es") for n in (1, 2))
 
@@ -70,22 +70,25 @@ def demo() -> None:
         starter = get_plan(session, "starter").max_credits
 
     say(
-        f"The ERP drops its exports in {drop}: {FIRST_EXPORT} product variants, {CUSTOMERS} customers "
-        f"with one contact each, and a few bad rows. Tenant '{TENANT}' is on plan starter "
-        f"({starter:,} credits) with 2 admin users."
+        f"The ERP drops its exports in {drop}: {FIRST_EXPORT} product variants with their stock in 2 "
+        f"warehouses, {SALES_REPS} sales reps, {CUSTOMERS} customers with one contact each, and a few bad rows. "
+        f"Tenant '{TENANT}' is on plan starter ({starter:,} credits) with 2 admin users."
     )
     write_products(drop, FIRST_EXPORT)
+    write_stock(drop, FIRST_EXPORT)
+    write_sales_reps(drop, SALES_REPS)
     write_customers(drop, CUSTOMERS)
     step(run_sync(TENANT, None, dry_run=True), dry_run=True)
     say(
-        "Sync: every new variant, customer and contact costs one credit, every record written one process; "
-        "bad rows go to quarantine with their reason."
+        "Sync: every new variant, sales rep, customer and contact costs one credit; every record written, "
+        "stock levels included, costs one process; bad rows go to quarantine with their reason."
     )
     step(run_sync(TENANT, None, dry_run=False))
     show(shop)
 
     say(f"The catalogue grows to {GROWN_EXPORT:,} variants: more than the plan holds.")
     write_products(drop, GROWN_EXPORT)
+    write_stock(drop, GROWN_EXPORT)
     outcome = step(run_sync(TENANT, None, dry_run=False))
     err.print(f"The run ended in state [bold]{outcome.state}[/bold]; the shop keeps everything it already had.")
     show(shop)
