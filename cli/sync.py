@@ -110,3 +110,25 @@ def resume(slug: str) -> None:
         raise fail(outcome.message)
     if outcome.held:
         raise typer.Exit(EXIT_HELD)
+
+
+@one_line_errors
+def reconcile(
+    slug: str,
+    entity: Annotated[list[str] | None, typer.Option("--entity", help="Only these entities; repeatable.")] = None,
+) -> None:
+    """Delete from the shop what the ERP no longer has (one process each; frees credits)."""
+    from flows.reconcile import reconcile_deletes
+
+    with open_shop().session() as session:
+        get_tenant(session, slug)
+    state = reconcile_deletes(tenant=slug, entities=entity, return_state=True)
+    if state.is_completed():
+        results = state.result()
+        columns = ["entity", "in_erp", "in_shop", "deleted", "credits_freed"]
+        table("Reconciled deletes", columns, [[name, *(r[c] for c in columns[1:])] for name, r in results.items()])
+        return
+    if state.name in ("CreditCeiling", "ProcessBudget"):
+        err.print(f"[yellow]{state.name}[/yellow]: {state.message}", highlight=False)
+        raise typer.Exit(EXIT_HELD)
+    raise fail(_failure_line(state))

@@ -53,6 +53,10 @@ class ErpAdapter(Protocol):
         """Pages of records changed since the cursor (all records when it is None)."""
         ...
 
+    def snapshot(self, entity: Entity, page_size: int) -> Iterator[Page]:
+        """Every record the ERP holds now, whatever the cursor: what deletes are reconciled against."""
+        ...
+
     def estimate(self, entity: Entity, since: Cursor | None) -> int | None:
         """Roughly how many records ``fetch`` would yield, for progress display; None if unknown."""
         ...

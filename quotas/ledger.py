@@ -233,10 +233,15 @@ class Ledger:
     def recount_credits(self, tenant_id: int) -> CreditCount:
         """Count the credited records and make the ledger's level agree with the count."""
         with self._sessions() as session, session.begin():
-            self._lock_tenant(session, tenant_id)
-            count = count_credits(session, tenant_id)
-            session.execute(update(tenants_t).where(tenants_t.c.id == tenant_id).values(credits_used=count.total))
-            return count
+            return self.recount_in(session, tenant_id)
+
+    def recount_in(self, session: Session, tenant_id: int) -> CreditCount:
+        """The same, inside the caller's transaction: after deletes, which free credits (cascades
+        included: a deleted customer takes its contacts along)."""
+        self._lock_tenant(session, tenant_id)
+        count = count_credits(session, tenant_id)
+        session.execute(update(tenants_t).where(tenants_t.c.id == tenant_id).values(credits_used=count.total))
+        return count
 
     def refresh_status(self, tenant_id: int) -> str:
         """Lift a hold whose cause is gone (plan upgraded, period rolled over) and return the

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import JSON, Table, literal_column, select
+from sqlalchemy import JSON, Table, delete, literal_column, select, tuple_
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -124,3 +124,22 @@ def _copy_upsert(
         where=table.c.row_hash.is_distinct_from(stmt.excluded.row_hash) if changed_only else None,
     )
     session.execute(stmt)
+
+
+def shop_keys(session: Session, table: Table, tenant_id: int, key: Sequence[str]) -> set[tuple[str, ...]]:
+    rows = session.execute(select(*(table.c[k] for k in key)).where(table.c.tenant_id == tenant_id))
+    return {tuple(row) for row in rows}
+
+
+def delete_keys(
+    session: Session, table: Table, tenant_id: int, key: Sequence[str], doomed: Sequence[tuple[str, ...]]
+) -> int:
+    """Delete the tenant's records with these (possibly composite) keys; returns how many went."""
+    deleted = 0
+    for start in range(0, len(doomed), LOOKUP_CHUNK):
+        chunk = doomed[start : start + LOOKUP_CHUNK]
+        result = session.execute(
+            delete(table).where(table.c.tenant_id == tenant_id, tuple_(*(table.c[k] for k in key)).in_(chunk))
+        )
+        deleted += int(getattr(result, "rowcount", 0))
+    return deleted

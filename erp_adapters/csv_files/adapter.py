@@ -83,6 +83,12 @@ class CsvFilesAdapter:
         pending = [f for f in files if done.get(f.name) != f.signature]
         return sum(max(count_rows(f.path) - _rows_done(cursor, f), 0) for f in pending)
 
+    def snapshot(self, entity: Entity, page_size: int) -> Iterator[Page]:
+        """The newest export of the entity: drops are full exports, so it lists all the ERP has."""
+        files = self._drop_files(entity)
+        if files:
+            yield from self._file_pages(entity, files[-1], 0, page_size, {}, {})
+
     def fields_for(self, entity: Entity, columns: Sequence[str]) -> dict[str, str]:
         """The tenant's mapping and the default aliases applied to ``columns``."""
         return resolve_fields(str(entity), list(columns), self.mapping.get(str(entity), {}))
