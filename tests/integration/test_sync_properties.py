@@ -1,0 +1,105 @@
+"""Property: whatever the ERP does, after each sync + reconcile the shop holds exactly the ERP's
+valid records, every bad one is quarantined with a reason, processes equal the writes that
+really happened and credits equal a fresh count."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from quotas.ledger import Ledger, count_credits
+from shop.db import session_factory, unit_of_work
+from shop.models import ProductVariant, QuarantinedRecord
+from shop.products import PRODUCTS
+from shop.tenants import add_tenant
+from tasks.extract import open_source
+from tasks.load import LoadTarget, load
+from tasks.reconcile import reconcile
+from tasks.transform import transform_page
+
+SKUS = [f"SKU-{n:03d}" for n in range(40)]
+
+step = st.fixed_dictionaries(
+    {
+        "add": st.lists(st.sampled_from(SKUS), max_size=8, unique=True),
+        "reprice": st.lists(st.sampled_from(SKUS), max_size=5, unique=True),
+        "drop": st.lists(st.sampled_from(SKUS), max_size=4, unique=True),
+        "bad": st.integers(min_value=0, max_value=2),
+        "price": st.integers(min_value=1, max_value=99_999),
+    }
+)
+
+
+def export(folder: Path, erp: dict[str, int], bad: int, version: int) -> None:
+    path = folder / "products.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["sku", "name", "price"])
+        writer.writerows([sku, f"Artículo {sku}", f"{cents // 100},{cents % 100:02d}"] for sku, cents in erp.items())
+        writer.writerows([f"BAD-{version}-{n}", "Precio roto", "n/a"] for n in range(bad))
+    os.utime(path, ns=(version * 10**9, version * 10**9))  # a new signature for every export
+
+
+def sync_and_reconcile(url: str, tenant_id: int, slug: str, run: str) -> None:
+    target = LoadTarget(url, tenant_id, slug, run)
+    source = open_source(url, tenant_id, "products")
+    for batch_no, page in enumerate(source.pages("products", 7)):  # small pages: batches cross rows
+        load(transform_page(page, PRODUCTS), target, batch_no)
+    reconcile(open_source(url, tenant_id, "products"), target, "products", 7)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(step, min_size=1, max_size=5))
+def test_shop_follows_the_erp_and_meters_exactly(pg_url: str, steps: list[dict]) -> None:  # type: ignore[type-arg]
+    folder = Path(tempfile.mkdtemp(prefix="erp-sync-prop-"))
+    slug = f"p-{uuid.uuid4().hex[:10]}"
+    with unit_of_work(pg_url) as session:
+        tenant_id = add_tenant(
+            session, slug, "corporate", erp_kind="csv_files", erp_options={"path": str(folder)}, entities=[]
+        ).id
+    ledger = Ledger(session_factory(pg_url))
+    erp: dict[str, int] = {}
+    expected_processes = 0
+    bad_seen = 0
+    for version, change in enumerate(steps, start=1):
+        before = dict(erp)
+        for sku in change["add"]:
+            erp.setdefault(sku, change["price"])
+        for sku in change["reprice"]:
+            if sku in erp:
+                erp[sku] = erp[sku] % 99_999 + 1
+        for sku in change["drop"]:
+            erp.pop(sku, None)
+        new = erp.keys() - before.keys()
+        changed = {sku for sku in erp.keys() & before.keys() if erp[sku] != before[sku]}
+        deleted = before.keys() - erp.keys()
+        expected_processes += len(new) + len(changed) + len(deleted)
+        bad_seen += change["bad"]
+
+        export(folder, erp, change["bad"], version)
+        sync_and_reconcile(pg_url, tenant_id, slug, f"prop-{version}")
+
+        with session_factory(pg_url)() as session:
+            stored = dict(
+                session.execute(
+                    select(ProductVariant.sku, ProductVariant.price).where(ProductVariant.tenant_id == tenant_id)
+                ).all()
+            )
+            reasons = session.scalars(select(QuarantinedRecord.reason).where(QuarantinedRecord.tenant_id == tenant_id))
+            quarantined = list(reasons)
+            recount = count_credits(session, tenant_id)
+        assert stored == {sku: Decimal(cents) / 100 for sku, cents in erp.items()}
+        assert len(quarantined) == bad_seen
+        assert all(reason == "price is not a number: 'n/a'" for reason in quarantined)
+        usage = ledger.usage(tenant_id)
+        assert usage.processes_used == expected_processes
+        assert usage.credits_used == recount.total == len(erp)
+        assert (usage.processes_reserved, usage.credits_reserved) == (0, 0)
