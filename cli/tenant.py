@@ -50,6 +50,7 @@ def tenant_json(tenant: Tenant, plan: Plan) -> dict[str, Any]:
         "erp_options": tenant.erp_options,
         "secret_name": tenant.erp_secret_name,
         "entities": tenant.entities,
+        "schedules": tenant.schedules,
     }
 
 
@@ -149,3 +150,28 @@ def remove(slug: str, yes: Annotated[bool, typer.Option("--yes", help="Do not as
     with open_shop().session() as session:
         remove_tenant(session, slug)
     err.print(f"tenant {slug} removed")
+
+
+@app.command("set")
+@one_line_errors
+def set_(
+    slug: str,
+    entities: Annotated[str | None, typer.Option(help="Comma-separated entities to sync, e.g. products,stock.")] = None,
+    every: Annotated[
+        list[str] | None, typer.Option(help="Minutes between syncs of an entity, ENTITY=MINUTES; repeatable.")
+    ] = None,
+) -> None:
+    """Switch a tenant's entities on or off and set how often each is synced."""
+    with open_shop().session() as session:
+        tenant = get_tenant(session, slug)
+        if entities is not None:
+            tenant.entities = check_enabled([e.strip() for e in entities.split(",") if e.strip()])
+        schedules = dict(tenant.schedules)
+        for pair in every or []:
+            entity, _, minutes = pair.partition("=")
+            check_enabled([entity])
+            if not minutes.isdigit() or int(minutes) < 1:
+                raise InvalidInput(f"--every takes ENTITY=MINUTES with a whole number of minutes, got '{pair}'")
+            schedules[entity] = int(minutes)
+        tenant.schedules = schedules
+        err.print(f"tenant {slug}: entities {','.join(tenant.entities)}; every {schedules or 'default'}")

@@ -80,6 +80,8 @@ class Tenant(Base):
     erp_options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     erp_secret_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
     entities: Mapped[list[str]] = mapped_column(default=list)
+    # Minutes between syncs of each entity group, a hint for the scheduler: {"stock": 15}.
+    schedules: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     # The credit level as the ledger sees it; recounted from the credited tables at each run start.
     credits_used: Mapped[int] = mapped_column(Integer, default=0)
     credits_reserved: Mapped[int] = mapped_column(Integer, default=0)

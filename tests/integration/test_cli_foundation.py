@@ -91,3 +91,14 @@ def test_erp_options_take_dotted_keys_for_the_column_mapping(any_url: str) -> No
     shown = json.loads(invoke(any_url, f"tenant show {slug}").stdout)
     assert shown["erp_options"] == {"path": "/tmp", "mapping": {"products": {"sku": "CodArt"}}}
     assert shown["secret_name"] is None
+
+
+def test_tenant_set_switches_entities_and_schedules(any_url: str) -> None:
+    slug = f"set-{uuid.uuid4().hex[:6]}"
+    invoke(any_url, f"tenant add {slug} --plan starter --erp-option path=/tmp")
+    invoke(any_url, f"tenant set {slug} --entities products,stock,customers --every stock=15 --every products=240")
+    shown = json.loads(invoke(any_url, f"tenant show {slug}").stdout)
+    assert shown["entities"] == ["products", "stock", "customers"]
+    assert shown["schedules"] == {"stock": 15, "products": 240}
+    assert "unknown entity 'orders'" in invoke(any_url, f"tenant set {slug} --entities orders", expect=1).stderr
+    assert "whole number of minutes" in invoke(any_url, f"tenant set {slug} --every stock=soon", expect=1).stderr
