@@ -1,6 +1,6 @@
 """Property: whatever the ERP does, after each sync + reconcile the shop holds exactly the ERP's
-valid records, every bad one is quarantined with a reason, processes equal the writes that
-really happened and credits equal a fresh count."""
+valid records (an ERP listing nothing never empties the shop), every bad one is quarantined with
+a reason, processes equal the writes that really happened and credits equal a fresh count."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from erp_adapters.errors import MalformedSource
 from quotas.ledger import Ledger, count_credits
 from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, QuarantinedRecord
@@ -48,12 +49,17 @@ def export(folder: Path, erp: dict[str, int], bad: int, version: int) -> None:
     os.utime(path, ns=(version * 10**9, version * 10**9))  # a new signature for every export
 
 
-def sync_and_reconcile(url: str, tenant_id: int, slug: str, run: str) -> None:
+def sync_and_reconcile(url: str, tenant_id: int, slug: str, run: str) -> bool:
+    """Whether reconciling ran; it refuses an ERP that lists nothing (the shop is never emptied)."""
     target = LoadTarget(url, tenant_id, slug, run)
     source = open_source(url, tenant_id, "products")
     for batch_no, page in enumerate(source.pages("products", 7)):  # small pages: batches cross rows
         load(transform_page(page, PRODUCTS), target, batch_no)
-    reconcile(open_source(url, tenant_id, "products"), target, "products", 7)
+    try:
+        reconcile(open_source(url, tenant_id, "products"), target, "products", 7)
+    except MalformedSource:
+        return False
+    return True
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -67,10 +73,10 @@ def test_shop_follows_the_erp_and_meters_exactly(pg_url: str, steps: list[dict])
         ).id
     ledger = Ledger(session_factory(pg_url))
     erp: dict[str, int] = {}
+    shop: dict[str, int] = {}  # what the shop should hold
     expected_processes = 0
     bad_seen = 0
     for version, change in enumerate(steps, start=1):
-        before = dict(erp)
         for sku in change["add"]:
             erp.setdefault(sku, change["price"])
         for sku in change["reprice"]:
@@ -78,14 +84,17 @@ def test_shop_follows_the_erp_and_meters_exactly(pg_url: str, steps: list[dict])
                 erp[sku] = erp[sku] % 99_999 + 1
         for sku in change["drop"]:
             erp.pop(sku, None)
-        new = erp.keys() - before.keys()
-        changed = {sku for sku in erp.keys() & before.keys() if erp[sku] != before[sku]}
-        deleted = before.keys() - erp.keys()
-        expected_processes += len(new) + len(changed) + len(deleted)
+        new = erp.keys() - shop.keys()
+        changed = {sku for sku in erp.keys() & shop.keys() if erp[sku] != shop[sku]}
+        deleted = shop.keys() - erp.keys()
         bad_seen += change["bad"]
 
         export(folder, erp, change["bad"], version)
-        sync_and_reconcile(pg_url, tenant_id, slug, f"prop-{version}")
+        reconciled = sync_and_reconcile(pg_url, tenant_id, slug, f"prop-{version}")
+
+        assert reconciled == bool(erp or not shop)  # refused exactly when the ERP lists nothing
+        expected_processes += len(new) + len(changed) + (len(deleted) if reconciled else 0)
+        shop = dict(erp) if reconciled else {**shop, **erp}
 
         with session_factory(pg_url)() as session:
             stored = dict(
@@ -96,10 +105,21 @@ def test_shop_follows_the_erp_and_meters_exactly(pg_url: str, steps: list[dict])
             reasons = session.scalars(select(QuarantinedRecord.reason).where(QuarantinedRecord.tenant_id == tenant_id))
             quarantined = list(reasons)
             recount = count_credits(session, tenant_id)
-        assert stored == {sku: Decimal(cents) / 100 for sku, cents in erp.items()}
+        assert stored == {sku: Decimal(cents) / 100 for sku, cents in shop.items()}
         assert len(quarantined) == bad_seen
         assert all(reason == "price is not a number: 'n/a'" for reason in quarantined)
         usage = ledger.usage(tenant_id)
         assert usage.processes_used == expected_processes
-        assert usage.credits_used == recount.total == len(erp)
+        assert usage.credits_used == recount.total == len(shop)
         assert (usage.processes_reserved, usage.credits_reserved) == (0, 0)
+
+
+def test_the_erp_dropping_its_last_record_keeps_the_shop(pg_url: str) -> None:
+    """The case Hypothesis found: a reconcile against an empty export is refused, not applied."""
+    test_shop_follows_the_erp_and_meters_exactly.hypothesis.inner_test(  # type: ignore[attr-defined]
+        pg_url,
+        [
+            {"add": ["SKU-000"], "reprice": [], "drop": [], "bad": 0, "price": 1},
+            {"add": [], "reprice": [], "drop": ["SKU-000"], "bad": 0, "price": 1},
+        ],
+    )
