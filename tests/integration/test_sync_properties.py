@@ -62,7 +62,8 @@ def sync_and_reconcile(url: str, tenant_id: int, slug: str, run: str) -> bool:
     return True
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Derandomised: CI runs the same 60 sequences every time; a found case is added as a test below.
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(step, min_size=1, max_size=5))
 def test_shop_follows_the_erp_and_meters_exactly(pg_url: str, steps: list[dict]) -> None:  # type: ignore[type-arg]
     folder = Path(tempfile.mkdtemp(prefix="erp-sync-prop-"))
@@ -92,7 +93,8 @@ def test_shop_follows_the_erp_and_meters_exactly(pg_url: str, steps: list[dict])
         export(folder, erp, change["bad"], version)
         reconciled = sync_and_reconcile(pg_url, tenant_id, slug, f"prop-{version}")
 
-        assert reconciled == bool(erp or not shop)  # refused exactly when the ERP lists nothing
+        # Refused exactly when the export lists no row at all: bad rows are records the ERP still has.
+        assert reconciled == bool(erp or change["bad"] or not shop)
         expected_processes += len(new) + len(changed) + (len(deleted) if reconciled else 0)
         shop = dict(erp) if reconciled else {**shop, **erp}
 
@@ -121,5 +123,17 @@ def test_the_erp_dropping_its_last_record_keeps_the_shop(pg_url: str) -> None:
         [
             {"add": ["SKU-000"], "reprice": [], "drop": [], "bad": 0, "price": 1},
             {"add": [], "reprice": [], "drop": ["SKU-000"], "bad": 0, "price": 1},
+        ],
+    )
+
+
+def test_an_export_of_only_bad_rows_still_reconciles(pg_url: str) -> None:
+    """Also found by Hypothesis: the ERP still has a record it exports with a broken price, so
+    the export is not empty and the records it dropped are deleted."""
+    test_shop_follows_the_erp_and_meters_exactly.hypothesis.inner_test(  # type: ignore[attr-defined]
+        pg_url,
+        [
+            {"add": ["SKU-000"], "reprice": [], "drop": [], "bad": 0, "price": 1},
+            {"add": [], "reprice": [], "drop": ["SKU-000"], "bad": 1, "price": 1},
         ],
     )
