@@ -22,7 +22,6 @@ class RunTotals:
     fetched: int = 0
     unchanged: int = 0
     written: int = 0
-    created: int = 0
     credits: int = 0
     quarantined: int = 0
     refused: int = 0

@@ -25,7 +25,7 @@ from shop.bulk import existing_hashes, stored_hashes, upsert_frame
 from shop.db import session_factory, unit_of_work
 from shop.entities import get_spec
 from shop.quarantine import quarantine
-from tasks.transform import Batch, quarantined
+from tasks.batch import Batch, quarantined
 
 
 @dataclass(frozen=True)

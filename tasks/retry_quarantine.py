@@ -34,9 +34,10 @@ from shop.quarantine import (
     restore_source_refs,
 )
 from shop.specs import EntitySpec
+from tasks.batch import fingerprint
 from tasks.extract import open_source
 from tasks.load import ORPHAN_REASON, LoadTarget, load
-from tasks.transform import DUPLICATE, fingerprint, transform_page
+from tasks.transform import DUPLICATE, transform_page
 
 SOURCE = "quarantine retry"  # the page's source; reasons and refs keep each record's own source
 

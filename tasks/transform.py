@@ -5,49 +5,20 @@ Vectorised with pandas: the per-row Python work is the hash and the quarantine p
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NONE
 
-from erp_adapters.base import Cursor, Page
+from erp_adapters.base import Page
 from erp_adapters.errors import MalformedSource
 from shop.entities import get_spec
 from shop.hashing import row_hashes
-from shop.quarantine import Quarantined
 from shop.specs import EntitySpec, FieldSpec
+from tasks.batch import Batch, quarantined
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 DUPLICATE = "duplicate"  # starts the reason of a record whose key an earlier row of the export had
-
-
-def fingerprint(raw: dict[str, str]) -> str:
-    payload = json.dumps(raw, sort_keys=True, ensure_ascii=False)
-    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
-
-
-def quarantined(source_ref: str, raw: dict[str, str], reason: str) -> Quarantined:
-    return Quarantined(source_ref, raw, reason, fingerprint(raw))
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Valid rows ready to diff and load, plus what was rejected and where the source stands."""
-
-    entity: str
-    rows: pd.DataFrame  # spec.columns + spec.carried + row_hash, in source order
-    rejected: list[Quarantined]
-    fetched: int
-    source: str
-    cursor: Cursor = field(default_factory=dict)
-    # The valid rows as the ERP wrote them and their row numbers, aligned with ``rows``: a record
-    # refused later (its parent is missing) is quarantined with its raw payload too.
-    raw: pd.DataFrame = field(default_factory=pd.DataFrame)
-    row_numbers: list[int] = field(default_factory=list)
 
 
 def parse_decimal(values: pd.Series) -> pd.Series:

@@ -17,9 +17,10 @@ from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, QuarantinedRecord, SyncCursor, Tenant, UsageEvent
 from shop.products import PRODUCTS
 from shop.quarantine import Quarantined, quarantine
+from tasks.batch import fingerprint
 from tasks.extract import open_source
 from tasks.load import LoadTarget, load
-from tasks.transform import fingerprint, transform_page
+from tasks.transform import transform_page
 from tests.cli_helpers import invoke
 
 # The ERP fills "Precio" only for some articles; the real retail price is always in "Importe",
