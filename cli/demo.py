@@ -14,7 +14,7 @@ from erp_adapters.csv_files.samples import write_customers, write_products, writ
 from quotas.report import quota_report
 from shop import migrate
 from shop.errors import NotFound
-from shop.models import AdminUser
+from shop.staff import add_admin
 from shop.tenants import add_tenant, get_plan, get_tenant, remove_tenant
 
 TENANT = "demo"
@@ -53,7 +53,8 @@ def reset_tenant(shop: Shop, drop: Path) -> None:
             erp_options={"path": str(drop)},
             entities=["products", "stock", "sales_reps", "customers"],
         )
-        session.add_all(AdminUser(tenant_id=tenant.id, email=f"admin{n}@tienda-demo.es") for n in (1, 2))
+        for n in (1, 2):
+            add_admin(session, tenant.id, f"admin{n}@tienda-demo.es")
 
 
 @one_line_errors

@@ -13,6 +13,7 @@ from erp_adapters.registry import known_adapters
 from shop.entities import check_enabled
 from shop.errors import InvalidInput
 from shop.models import AdminUser, Plan, Tenant
+from shop.staff import add_admin
 from shop.tenants import add_tenant, get_plan, get_tenant, list_tenants, remove_tenant
 
 app = typer.Typer(help="Add and manage tenants (shops).", no_args_is_help=True)
@@ -137,7 +138,7 @@ def admin_add(slug: str, email: str, name: str = "") -> None:
         exists = session.scalars(select(AdminUser.id).where(AdminUser.tenant_id == tenant.id, AdminUser.email == email))
         if exists.first() is not None:
             raise InvalidInput(f"{email} is already an admin of {slug}")
-        session.add(AdminUser(tenant_id=tenant.id, email=email, name=name))
+        add_admin(session, tenant.id, email, name)
     err.print(f"{email} is now an admin of {slug}")
 
 

@@ -21,8 +21,12 @@ class Entity(StrEnum):
     PRODUCTS = "products"
     STOCK = "stock"
     SALES_REPS = "sales_reps"
+    ADMIN_USERS = "admin_users"
     CUSTOMERS = "customers"
     CONTACTS = "contacts"
+    INVOICES = "invoices"
+    DELIVERY_NOTES = "delivery_notes"
+    PENDING_ORDERS = "pending_orders"
 
 
 class Capability(StrEnum):
@@ -31,6 +35,10 @@ class Capability(StrEnum):
     SALES_REPS = "sales_reps"
     CUSTOMERS = "customers"
     CONTACTS = "contacts"
+    ADMIN_USERS = "admin_users"
+    INVOICES = "invoices"
+    DELIVERY_NOTES = "delivery_notes"
+    PENDING_ORDERS = "pending_orders"
     DELTA = "delta"  # can start from a cursor instead of re-reading everything
 
 
@@ -43,6 +51,9 @@ class Page:
     source: str  # where the records came from, e.g. "products-2026-11.csv"
     first_row: int  # the source's row number of the frame's first row (1 = first data row)
     cursor: Cursor = field(default_factory=dict)
+    # The source row of each record when they are not consecutive from ``first_row`` (a
+    # document folded from one row per line starts at its first line's row).
+    row_numbers: Sequence[int] | None = None
 
 
 class ErpAdapter(Protocol):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from shop.customers import CONTACTS, CUSTOMERS
 from shop.errors import InvalidInput
 from shop.products import PRODUCTS
-from shop.sales_reps import SALES_REPS
 from shop.specs import EntitySpec
+from shop.staff import SALES_REPS
 from shop.stock import STOCK
 
 SPECS: dict[str, EntitySpec] = {spec.name: spec for spec in (PRODUCTS, STOCK, SALES_REPS, CUSTOMERS, CONTACTS)}

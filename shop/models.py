@@ -47,7 +47,7 @@ def now_utc() -> dt.datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON, list[dict[str, Any]]: JSON}
 
 
 class Plan(Base):
@@ -82,6 +82,8 @@ class Tenant(Base):
     entities: Mapped[list[str]] = mapped_column(default=list)
     # Minutes between syncs of each entity group, a hint for the scheduler: {"stock": 15}.
     schedules: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # The groups to sync first when the process budget runs short (empty: the default order).
+    priorities: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     # The credit level as the ledger sees it; recounted from the credited tables at each run start.
     credits_used: Mapped[int] = mapped_column(Integer, default=0)
     credits_reserved: Mapped[int] = mapped_column(Integer, default=0)
@@ -107,13 +109,14 @@ class Synced(TenantOwned):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc, server_default=func.now())
 
 
-class AdminUser(TenantOwned, Base):
+class AdminUser(Synced, Base):
+    """A person with access to the shop's back office: added by hand or imported from the ERP's users."""
+
     __tablename__ = "admin_users"
     __table_args__ = (UniqueConstraint("tenant_id", "email"),)
 
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(255), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc)
 
 
 class SalesRep(Synced, Base):
@@ -202,14 +205,14 @@ class StockLevel(Synced, Base):
 
 
 class ErpDocument(Synced):
-    """Columns shared by the documents the ERP issues (invoices, delivery notes)."""
+    """Columns shared by the documents the ERP issues (invoices, delivery notes, pending orders)."""
 
-    number: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(64))  # the ERP's reference
     customer_code: Mapped[str] = mapped_column(String(64))
-    order_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    order_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the order it belongs to
     issued_on: Mapped[dt.date] = mapped_column(Date)
     total: Mapped[Decimal] = mapped_column(Money)
-    lines: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
 
 
 class Invoice(ErpDocument, Base):
@@ -220,6 +223,16 @@ class Invoice(ErpDocument, Base):
 class DeliveryNote(ErpDocument, Base):
     __tablename__ = "delivery_notes"
     __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+
+
+class PendingOrder(ErpDocument, Base):
+    """An order open in the ERP (taken by phone, by a sales rep, or sent from the shop), shown to
+    the customer in the shop until the ERP fulfils it."""
+
+    __tablename__ = "pending_orders"
+    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+
+    status: Mapped[str] = mapped_column(String(32))
 
 
 class Order(TenantOwned, Base):
