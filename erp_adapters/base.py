@@ -40,6 +40,7 @@ class Capability(StrEnum):
     DELIVERY_NOTES = "delivery_notes"
     PENDING_ORDERS = "pending_orders"
     DELTA = "delta"  # can start from a cursor instead of re-reading everything
+    PUSH_ORDERS = "push_orders"  # implements erp_adapters.orders.OrderSink
 
 
 @dataclass(frozen=True)

@@ -17,3 +17,8 @@ class MalformedSource(ErpError):
 
 class AdapterConfigError(ErpError):
     """The tenant's adapter is set up wrongly (unknown adapter, missing option, bad mapping)."""
+
+
+class OrderRejected(ErpError):
+    """The ERP refused an order for a reason in the order itself (unknown product, closed
+    customer): retrying will not help until someone fixes the order or the ERP's data."""

@@ -1,0 +1,51 @@
+"""Orders going the other way: what a shop order looks like to an adapter that can send it.
+
+Exactly once rests on the idempotency key (the shop order number): an adapter stores it as the
+ERP order's external reference and looks it up before creating, so a retry after an ambiguous
+failure (the ERP committed, the answer was lost) finds the order instead of creating another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ShopOrderLine:
+    sku: str
+    quantity: Decimal
+    unit_price: Decimal
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ShopOrder:
+    number: str  # the shop's order number: also the idempotency key
+    customer_code: str
+    placed_at: dt.datetime
+    lines: tuple[ShopOrderLine, ...]
+    currency: str = "EUR"
+    total: Decimal = Decimal(0)
+    billing_address: dict[str, Any] = field(default_factory=dict)
+    shipping_address: dict[str, Any] = field(default_factory=dict)
+    payment_method: str | None = None
+    shipping_method: str | None = None
+
+
+class OrderSink(Protocol):
+    """An adapter with ``Capability.PUSH_ORDERS`` implements this besides ``ErpAdapter``."""
+
+    def find_order(self, idempotency_key: str) -> str | None:
+        """The ERP's reference of the order sent with this key, or None if the ERP has none."""
+        ...
+
+    def push_order(self, order: ShopOrder, idempotency_key: str) -> str:
+        """Create the order in the ERP unless it is already there; returns the ERP's reference.
+
+        Raises ``TransientErpError`` when a retry may succeed (timeouts, 429, 5xx, resets) and
+        ``OrderRejected`` when the ERP refuses the order itself (unknown product, closed customer).
+        """
+        ...
