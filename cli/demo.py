@@ -10,15 +10,27 @@ from cli._context import Shop, open_shop
 from cli._output import err, fail, one_line_errors
 from cli.quota import show_quota
 from cli.sync import SyncOutcome, report, run_sync
-from erp_adapters.csv_files.samples import write_customers, write_products, write_sales_reps, write_stock
+from erp_adapters.csv_files.samples import (
+    write_admin_users,
+    write_customers,
+    write_delivery_notes,
+    write_invoices,
+    write_pending_orders,
+    write_products,
+    write_sales_reps,
+    write_stock,
+)
 from quotas.report import quota_report
 from shop import migrate
+from shop.entities import SYNC_GROUPS
 from shop.errors import NotFound
 from shop.staff import add_admin
 from shop.tenants import add_tenant, get_plan, get_tenant, remove_tenant
 
 TENANT = "demo"
 FIRST_EXPORT, GROWN_EXPORT, CUSTOMERS, SALES_REPS = 400, 1_100, 150, 5
+INVOICES, DELIVERY_NOTES, PENDING_ORDERS = 60, 40, 15
+ADMINS = ["admin1@tienda-demo.es", "admin2@tienda-demo.es", "contabilidad@tienda-demo.es"]
 
 
 def step(outcome: SyncOutcome, dry_run: bool = False) -> SyncOutcome:
@@ -51,10 +63,10 @@ def reset_tenant(shop: Shop, drop: Path) -> None:
             "starter",
             erp_kind="csv_files",
             erp_options={"path": str(drop)},
-            entities=["products", "stock", "sales_reps", "customers"],
+            entities=list(SYNC_GROUPS),
         )
-        for n in (1, 2):
-            add_admin(session, tenant.id, f"admin{n}@tienda-demo.es")
+        for email in ADMINS[:2]:
+            add_admin(session, tenant.id, email)
 
 
 @one_line_errors
@@ -72,17 +84,24 @@ def demo() -> None:
 
     say(
         f"The ERP drops its exports in {drop}: {FIRST_EXPORT} product variants with their stock in 2 "
-        f"warehouses, {SALES_REPS} sales reps, {CUSTOMERS} customers with one contact each, and a few bad rows. "
-        f"Tenant '{TENANT}' is on plan starter ({starter:,} credits) with 2 admin users."
+        f"warehouses, {SALES_REPS} sales reps, {len(ADMINS)} admin users, {CUSTOMERS} customers with one contact "
+        f"each, {INVOICES} invoices, {DELIVERY_NOTES} delivery notes and {PENDING_ORDERS} pending orders (one row "
+        f"per line), and a few bad rows. Tenant '{TENANT}' is on plan starter ({starter:,} credits); two of its "
+        "admin users were added by hand."
     )
     write_products(drop, FIRST_EXPORT)
     write_stock(drop, FIRST_EXPORT)
     write_sales_reps(drop, SALES_REPS)
+    write_admin_users(drop, ADMINS)
     write_customers(drop, CUSTOMERS)
+    write_invoices(drop, INVOICES, CUSTOMERS, FIRST_EXPORT)
+    write_delivery_notes(drop, DELIVERY_NOTES, CUSTOMERS, FIRST_EXPORT)
+    write_pending_orders(drop, PENDING_ORDERS, CUSTOMERS, FIRST_EXPORT)
     step(run_sync(TENANT, None, dry_run=True), dry_run=True)
     say(
-        "Sync: every new variant, sales rep, customer and contact costs one credit; every record written, "
-        "stock levels included, costs one process; bad rows go to quarantine with their reason."
+        "Sync: every new variant, sales rep, admin user, customer and contact costs one credit; every record "
+        "written, stock levels and documents included, costs one process; bad rows go to quarantine with their "
+        "reason. Independent imports run side by side on Postgres; stock and documents wait for their parents."
     )
     step(run_sync(TENANT, None, dry_run=False))
     show(shop)

@@ -41,6 +41,8 @@ def show_quota(report: QuotaReport) -> None:
     )
     breakdown = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in report.credit_breakdown.items())
     print(f"credits: {breakdown}")
+    spent = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in report.process_breakdown.items())
+    print(f"processes this period: {spent or 'none yet'}")
     for alert in report.alerts:
         print(f"alert: {alert['kind']} reached {alert['threshold']} % ({alert['used']:,}/{alert['limit']:,})")
 

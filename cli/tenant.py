@@ -10,7 +10,7 @@ from sqlalchemy import select
 from cli._context import open_shop
 from cli._output import err, one_line_errors, print_json, table
 from erp_adapters.registry import known_adapters
-from shop.entities import check_enabled
+from shop.entities import DEFAULT_PRIORITIES, check_enabled
 from shop.errors import InvalidInput
 from shop.models import AdminUser, Plan, Tenant
 from shop.staff import add_admin
@@ -52,6 +52,7 @@ def tenant_json(tenant: Tenant, plan: Plan) -> dict[str, Any]:
         "secret_name": tenant.erp_secret_name,
         "entities": tenant.entities,
         "schedules": tenant.schedules,
+        "priorities": tenant.priorities or list(DEFAULT_PRIORITIES),
     }
 
 
@@ -161,8 +162,12 @@ def set_(
     every: Annotated[
         list[str] | None, typer.Option(help="Minutes between syncs of an entity, ENTITY=MINUTES; repeatable.")
     ] = None,
+    priorities: Annotated[
+        str | None,
+        typer.Option(help="Entities to sync first when the process budget runs short, e.g. stock,pending_orders."),
+    ] = None,
 ) -> None:
-    """Switch a tenant's entities on or off and set how often each is synced."""
+    """Switch a tenant's entities on or off, set how often each is synced and what goes first."""
     with open_shop().session() as session:
         tenant = get_tenant(session, slug)
         if entities is not None:
@@ -175,4 +180,10 @@ def set_(
                 raise InvalidInput(f"--every takes ENTITY=MINUTES with a whole number of minutes, got '{pair}'")
             schedules[entity] = int(minutes)
         tenant.schedules = schedules
-        err.print(f"tenant {slug}: entities {','.join(tenant.entities)}; every {schedules or 'default'}")
+        if priorities is not None:
+            tenant.priorities = check_enabled([e.strip() for e in priorities.split(",") if e.strip()])
+        order = ",".join(tenant.priorities or DEFAULT_PRIORITIES)
+        err.print(
+            f"tenant {slug}: entities {','.join(tenant.entities)}; every {schedules or 'default'}; "
+            f"when the budget runs short: {order}"
+        )

@@ -150,11 +150,17 @@ def import_flow(group: str, summary: str) -> Flow[[str, bool], dict[str, Any] | 
 import_products = import_flow("products", "Product variants (one record each) and their templates.")
 import_stock = import_flow("stock", "Stock levels per variant and warehouse.")
 import_sales_reps = import_flow("sales_reps", "Sales reps.")
+import_admin_users = import_flow("admin_users", "Admin users of the shop's back office.")
 import_customers = import_flow("customers", "Customers, then their contacts (a contact needs its customer first).")
+import_invoices = import_flow("invoices", "Invoices, then delivery notes (albaranes), each with its lines.")
+import_pending_orders = import_flow("pending_orders", "Orders open in the ERP, with their state and lines.")
 
 IMPORT_FLOWS = {
     "products": import_products,
     "stock": import_stock,
     "sales_reps": import_sales_reps,
+    "admin_users": import_admin_users,
     "customers": import_customers,
+    "invoices": import_invoices,
+    "pending_orders": import_pending_orders,
 }

@@ -81,6 +81,14 @@ class Usage:
     processes_allowance: int
     policy: str
 
+    @property
+    def processes_left(self) -> int:
+        return max(self.processes_allowance - self.processes_used - self.processes_reserved, 0)
+
+    def running_short(self, share: float) -> bool:
+        """Less than ``share`` of the period's process allowance is left."""
+        return self.processes_left < self.processes_allowance * share
+
 
 class Ledger:
     def __init__(

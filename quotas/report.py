@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotas.ledger import Ledger, count_credits
-from shop.models import Alert
+from shop.models import Alert, UsageEvent, UsagePeriod
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class QuotaReport:
     credits_left: int
     credit_breakdown: dict[str, int]
     processes_used: int
+    process_breakdown: dict[str, int]  # processes this period per entity
     processes_reserved: int
     processes_allowance: int
     policy: str
@@ -40,6 +41,17 @@ def quota_report(sessions: sessionmaker[Session], ledger: Ledger, tenant_id: int
         alerts = session.scalars(
             select(Alert).where(Alert.tenant_id == tenant_id, Alert.period == usage.period.key).order_by(Alert.id)
         ).all()
+        per_entity = session.execute(
+            select(UsageEvent.entity, func.sum(UsageEvent.amount))
+            .join(UsagePeriod, UsagePeriod.id == UsageEvent.period_id)
+            .where(
+                UsageEvent.tenant_id == tenant_id,
+                UsageEvent.kind == "processes",
+                UsagePeriod.period == usage.period.key,
+            )
+            .group_by(UsageEvent.entity)
+            .order_by(UsageEvent.entity)
+        ).all()
     return QuotaReport(
         tenant=usage.tenant,
         plan=usage.plan,
@@ -56,6 +68,7 @@ def quota_report(sessions: sessionmaker[Session], ledger: Ledger, tenant_id: int
             "admin_users": counted.admin_users,
         },
         processes_used=usage.processes_used,
+        process_breakdown={entity: int(amount) for entity, amount in per_entity if amount},
         processes_reserved=usage.processes_reserved,
         processes_allowance=usage.processes_allowance,
         policy=usage.policy,

@@ -7,6 +7,7 @@ UPDATE``. SQLite (the embedded default): one executemany of the same upsert; slo
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import itertools
 import json
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import JSON, Table, delete, literal_column, select, tuple_
+from sqlalchemy import JSON, Date, Table, delete, literal_column, select, tuple_
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -84,11 +85,15 @@ def _update_set(table: Table, excluded: Any, columns: Sequence[str], key: Sequen
 def _executemany_upsert(
     session: Session, table: Table, rows: pd.DataFrame, columns: list[str], key: Sequence[str], changed_only: bool
 ) -> None:
+    # The pipeline hands every value over as text; SQLite's driver wants JSON and dates as Python objects.
     json_columns = [c for c in columns if isinstance(table.c[c].type, JSON)]
+    date_columns = [c for c in columns if isinstance(table.c[c].type, Date)]
     records: list[dict[str, Any]] = rows.astype(object).where(rows.notna(), None).to_dict("records")  # type: ignore[assignment]
     for record in records:
         for c in json_columns:
             record[c] = json.loads(record[c]) if isinstance(record[c], str) else record[c]
+        for c in date_columns:
+            record[c] = dt.date.fromisoformat(record[c]) if isinstance(record[c], str) else record[c]
     stmt = sqlite_insert(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=["tenant_id", *key],

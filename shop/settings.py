@@ -25,6 +25,13 @@ class Settings(BaseSettings):
         default=900, gt=0, description="How long a quota reservation lives before it is returned."
     )
 
+    priority_below: float = Field(
+        default=0.20,
+        ge=0,
+        le=1,
+        description="Share of the process allowance left below which a sync runs in the tenant's priority order.",
+    )
+
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if not self.database_url:

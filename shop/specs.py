@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-FieldKind = Literal["text", "decimal", "email"]
+FieldKind = Literal["text", "decimal", "email", "date", "lines"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class FieldSpec:
     required: bool = False
     max_length: int | None = None
     minimum: float | None = None  # for decimals
+    # For kind "lines": the fields of each line of a document (a JSON list of objects).
+    parts: tuple[FieldSpec, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@ Vectorised with pandas: the per-row Python work is the hash and the quarantine p
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from prefect import task
@@ -18,6 +21,8 @@ from shop.specs import EntitySpec, FieldSpec
 from tasks.batch import Batch, quarantined
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# How ERPs write dates: ISO first (unambiguous), then the Spanish day-first forms.
+DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 DUPLICATE = "duplicate"  # starts the reason of a record whose key an earlier row of the export had
 
 
@@ -32,8 +37,62 @@ def parse_decimal(values: pd.Series) -> pd.Series:
     return pd.to_numeric(normalised, errors="coerce")
 
 
+def parse_date(values: pd.Series) -> pd.Series:
+    """Dates in any of ``DATE_FORMATS``; anything else → NaT."""
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for fmt in DATE_FORMATS:
+        parsed = parsed.fillna(pd.to_datetime(values, format=fmt, errors="coerce"))
+    return parsed
+
+
+def _parse_lines(text: str) -> list[dict[str, str]] | None:
+    try:
+        lines = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
+        return None
+    return [{str(k): "" if v is None else str(v).strip() for k, v in line.items()} for line in lines]
+
+
+def _check_lines(spec: FieldSpec, values: pd.Series, reasons: pd.Series) -> pd.Series:
+    """A document's lines, each checked like a record; the first bad line is the document's reason."""
+    parsed = {index: _parse_lines(text) for index, text in values.items() if text != ""}
+    for index, lines in parsed.items():
+        if lines is None and reasons.at[index] == "":
+            reasons.at[index] = f"{spec.name} is not a list of line objects"
+        elif lines == [] and spec.required and reasons.at[index] == "":
+            reasons.at[index] = f"no {spec.name}"
+    owners = [(index, position) for index, lines in parsed.items() if lines for position in range(len(lines))]
+    flat = pd.DataFrame(
+        {
+            part.name: pd.Series(
+                [parsed[index][position].get(part.name, "") for index, position in owners],  # type: ignore[index]
+                dtype=object,
+            )
+            for part in spec.parts
+        }
+    )
+    line_reasons = pd.Series("", index=flat.index, dtype=object)
+    for part in spec.parts:
+        flat[part.name] = _check_field(part, flat[part.name], line_reasons)
+    for row, (index, position) in enumerate(owners):
+        if line_reasons.iat[row] != "" and reasons.at[index] == "":
+            reasons.at[index] = f"line {position + 1}: {line_reasons.iat[row]}"
+    normalised: dict[Any, list[dict[str, str]]] = {index: [] for index, _ in owners}
+    for row, (index, _) in enumerate(owners):
+        normalised[index].append({part.name: flat.at[row, part.name] for part in spec.parts})
+    return pd.Series(
+        [json.dumps(normalised.get(index, []), ensure_ascii=False, sort_keys=True) for index in values.index],
+        index=values.index,
+        dtype=object,
+    )
+
+
 def _check_field(spec: FieldSpec, values: pd.Series, reasons: pd.Series) -> pd.Series:
     """Records a reason for each bad value; returns the normalised column."""
+    if spec.kind == "lines":
+        return _check_lines(spec, values, reasons)
     empty = values == ""
     if spec.required:
         reasons.loc[empty & (reasons == "")] = f"missing {spec.name}"
@@ -43,6 +102,11 @@ def _check_field(spec: FieldSpec, values: pd.Series, reasons: pd.Series) -> pd.S
     if spec.kind == "email":
         bad = ~empty & ~values.str.match(EMAIL)
         reasons.loc[bad & (reasons == "")] = f"{spec.name} is not an e-mail address"
+    if spec.kind == "date":
+        dates = parse_date(values)
+        for index in values.index[~empty & dates.isna() & (reasons == "")]:
+            reasons.loc[index] = f"{spec.name} is not a date: {values.loc[index]!r}"
+        return dates.dt.strftime("%Y-%m-%d").fillna("")
     if spec.kind != "decimal":
         return values
     numbers = parse_decimal(values)
@@ -79,7 +143,11 @@ def transform_page(page: Page, spec: EntitySpec) -> Batch:
     duplicate = data[key].where(valid).duplicated(keep="first") & valid  # judged among valid rows only
     reasons.loc[duplicate] = f"{DUPLICATE} " + "/".join(key) + " in the same export: the first one was kept"
     bad = (reasons != "").to_numpy()
-    row_numbers = np.arange(page.first_row, page.first_row + len(raw))
+    row_numbers = (
+        np.asarray(page.row_numbers)
+        if page.row_numbers is not None
+        else np.arange(page.first_row, page.first_row + len(raw))
+    )
     rejected = [
         quarantined(f"{page.source}:{row_numbers[i]}", raw.iloc[i].to_dict(), reasons.iloc[i])
         for i in np.flatnonzero(bad)

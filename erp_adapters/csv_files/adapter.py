@@ -6,6 +6,7 @@ the file in progress got, so a rewritten export is read again and an interrupted
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import pandas as pd
 from erp_adapters.base import Capability, Cursor, Entity, Page
 from erp_adapters.csv_files.mapping import resolve_fields
 from erp_adapters.csv_files.reader import count_rows, read_chunks
+from erp_adapters.documents import DOCUMENTS, NUMBER, fold_lines, whole_documents
 from erp_adapters.errors import AdapterConfigError
 
 MAX_REMEMBERED_FILES = 1000
@@ -42,6 +44,10 @@ class CsvFilesAdapter:
             Capability.SALES_REPS,
             Capability.CUSTOMERS,
             Capability.CONTACTS,
+            Capability.ADMIN_USERS,
+            Capability.INVOICES,
+            Capability.DELIVERY_NOTES,
+            Capability.PENDING_ORDERS,
             Capability.DELTA,
         }
     )
@@ -102,16 +108,29 @@ class CsvFilesAdapter:
         done: dict[str, str],
         finished: dict[str, str],
     ) -> Iterator[Page]:
-        chunks = read_chunks(drop_file.path, page_size, skip_rows=rows_done)
-        pending = next(chunks)  # read_chunks yields at least one frame, so the header is known
-        fields = self._fields(entity, drop_file, pending)
+        chunks: Iterator[pd.DataFrame] = read_chunks(drop_file.path, page_size, skip_rows=rows_done)
+        first = next(chunks)  # read_chunks yields at least one frame, so the header is known
+        fields = self._fields(entity, drop_file, first)
+        chunks = itertools.chain([first], chunks)
+        if entity in DOCUMENTS:
+            chunks = whole_documents(chunks, fields.get(NUMBER))
+        pending = next(chunks)
         first_row = rows_done + 1
         # One chunk of look-ahead: only the last page may claim the file is finished.
         for chunk in chunks:
             rows_done += len(pending)
-            yield Page(pending, fields, drop_file.name, first_row, _mid_file(done, drop_file, rows_done))
+            yield self._page(entity, pending, fields, drop_file.name, first_row, _mid_file(done, drop_file, rows_done))
             first_row, pending = rows_done + 1, chunk
-        yield Page(pending, fields, drop_file.name, first_row, {"files": dict(finished), "current": None})
+        yield self._page(entity, pending, fields, drop_file.name, first_row, {"files": dict(finished), "current": None})
+
+    @staticmethod
+    def _page(
+        entity: Entity, frame: pd.DataFrame, fields: dict[str, str], source: str, first_row: int, cursor: Cursor
+    ) -> Page:
+        if entity not in DOCUMENTS:
+            return Page(frame, fields, source, first_row, cursor)
+        documents, document_fields, row_numbers = fold_lines(frame, fields, first_row)
+        return Page(documents, document_fields, source, first_row, cursor, row_numbers)
 
     def _fields(self, entity: Entity, drop_file: _DropFile, frame: pd.DataFrame) -> dict[str, str]:
         try:

@@ -12,6 +12,25 @@ from collections.abc import Mapping, Sequence
 
 from erp_adapters.errors import AdapterConfigError
 
+
+def _document_aliases(*numbers: str, **extra: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """A document export has one row per line: the document's fields repeat on each line."""
+    return {
+        "number": (*numbers, "number", "numero", "num", "documento", "serie_numero"),
+        "customer_code": ("customer_code", "codigo_cliente", "cod_cliente", "cliente"),
+        "order_ref": ("order_ref", "pedido", "num_pedido", "numero_pedido", "su_pedido", "referencia_pedido"),
+        "issued_on": ("issued_on", "fecha", "date", "fecha_documento"),
+        "total": ("total", "importe_total", "total_documento", "importe"),
+        "line_no": ("line_no", "linea", "num_linea", "n_linea"),
+        "sku": ("sku", "referencia", "ref", "articulo", "cod_articulo", "item_code"),
+        "description": ("description", "descripcion", "concepto", "nombre_articulo"),
+        "quantity": ("quantity", "cantidad", "unidades", "uds", "qty"),
+        "unit_price": ("unit_price", "precio", "precio_unitario", "pvp", "price"),
+        "lines": ("lines",),  # already folded: a quarantined document's stored payload
+        **extra,
+    }
+
+
 # entity -> shop field -> header aliases, most specific first. Adding an entity is adding data here.
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "products": {
@@ -53,6 +72,20 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "email": ("email", "e_mail", "correo", "correo_electronico"),
         "phone": ("phone", "telefono", "tel", "movil"),
     },
+    "admin_users": {
+        "email": ("email", "e_mail", "correo", "correo_electronico", "usuario", "login"),
+        "name": ("name", "nombre", "nombre_usuario"),
+    },
+    "invoices": _document_aliases("invoice_number", "numero_factura", "num_factura", "factura"),
+    "delivery_notes": _document_aliases("delivery_note_number", "numero_albaran", "num_albaran", "albaran"),
+    "pending_orders": _document_aliases(
+        "order_number",
+        "numero_pedido",
+        "num_pedido",
+        # Here the document is the order: its order_ref is the shop's number for it, if any.
+        order_ref=("order_ref", "pedido_tienda", "pedido_web", "su_pedido", "referencia_cliente"),
+        status=("status", "estado", "situacion"),
+    ),
 }
 
 _SEPARATOR_RUNS = re.compile(r"[\s._\-]+")

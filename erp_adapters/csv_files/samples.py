@@ -198,3 +198,77 @@ def write_sales_reps(folder: Path, count: int) -> Path:
         for n in range(1, count + 1)
     ]
     return _write(folder, "sales_reps.csv", REPS_HEADER, rows)
+
+
+ADMIN_HEADER = ["Usuario", "Nombre"]
+
+
+def write_admin_users(folder: Path, emails: list[str]) -> Path:
+    """admin_users.csv: the ERP's users who also manage the shop."""
+    rng = random.Random(23)
+    rows = [[email, f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"] for email in emails]
+    return _write(folder, "admin_users.csv", ADMIN_HEADER, rows)
+
+
+DOCUMENT_HEADER = ["Número", "Fecha", "Código cliente", "Pedido", "Línea", "Referencia", "Descripción", "Cantidad"]
+PRICED_HEADER = [*DOCUMENT_HEADER, "Precio", "Total"]
+VAT = 1.21  # invoices and orders carry their total with IVA
+
+
+def _spanish(amount: float) -> str:
+    return f"{amount:.2f}".replace(".", ",")
+
+
+def document_rows(prefix: str, count: int, customers: int, variants: int, seed: int) -> list[list[str]]:
+    """``count`` documents for the first ``customers`` customers, 1–4 lines each over the first
+    ``variants`` products, one row per line with the document's fields repeated (as ERPs export
+    them). Prices and totals come last; callers drop the columns their document lacks."""
+    rng = random.Random(seed)
+    catalogue = product_rows(variants)
+    rows = []
+    for n in range(1, count + 1):
+        number, customer = f"{prefix}26-{n:06d}", f"C{rng.randint(1, customers):05d}"
+        issued = f"{rng.randint(1, 24):02d}/11/2026"
+        order = f"PW-{10_000 + n}" if n % 2 else ""
+        lines = rng.sample(catalogue, rng.randint(1, 4))
+        quantities = [rng.randint(1, 6) for _ in lines]
+        total = sum(q * float(line[2].replace(",", ".")) for q, line in zip(quantities, lines, strict=True)) * VAT
+        for line_no, (line, quantity) in enumerate(zip(lines, quantities, strict=True), start=1):
+            document = [number, issued, customer, order, str(line_no)]
+            rows.append([*document, line[0], line[1], str(quantity), line[2], _spanish(total)])
+    return rows
+
+
+def write_invoices(folder: Path, count: int, customers: int, variants: int, *, bad_rows: bool = True) -> Path:
+    """invoices.csv, one row per line; bad ones: an unknown customer, an impossible date, a
+    quantity in words (each sends its whole invoice to quarantine)."""
+    rows = document_rows("FV", count, customers, variants, seed=29)
+    bad = [
+        ["FV26-900001", "03/11/2026", "C77777", "", "1", "CAM-0001-ROJ-M", "Camiseta", "1", "9,95", "12,04"],
+        ["FV26-900002", "31/02/2026", "C00001", "", "1", "CAM-0001-ROJ-M", "Camiseta", "1", "9,95", "12,04"],
+        ["FV26-900003", "04/11/2026", "C00001", "", "1", "CAM-0001-ROJ-M", "Camiseta", "1", "9,95", "36,12"],
+        ["FV26-900003", "04/11/2026", "C00001", "", "2", "POL-0002-AZU-S", "Polo", "dos", "12,50", "36,12"],
+    ]
+    return _write(folder, "invoices.csv", PRICED_HEADER, rows + (bad if bad_rows else []))
+
+
+def write_delivery_notes(folder: Path, count: int, customers: int, variants: int) -> Path:
+    """delivery_notes.csv (albaranes): no prices, so the shop's total is the lines' sum (zero)."""
+    rows = [row[:-2] for row in document_rows("AL", count, customers, variants, seed=31)]
+    return _write(folder, "delivery_notes.csv", DOCUMENT_HEADER, rows)
+
+
+PENDING_STATES = ["Pendiente", "En preparación", "Pendiente de stock"]
+
+
+def write_pending_orders(folder: Path, count: int, customers: int, variants: int, *, bad_rows: bool = True) -> Path:
+    """pending_orders.csv: orders open in the ERP with their state; a bad one has none."""
+    rng = random.Random(37)
+    rows: list[list[str]] = []
+    states: dict[str, str] = {}
+    for row in document_rows("PV", count, customers, variants, seed=37):
+        state = states.setdefault(row[0], rng.choice(PENDING_STATES))
+        rows.append([*row, state])
+    bad = [["PV26-900001", "05/11/2026", "C00002", "", "1", "CAM-0001-ROJ-M", "Camiseta", "2", "9,95", "24,08", ""]]
+    header = [("Pedido web" if column == "Pedido" else column) for column in PRICED_HEADER]  # "Pedido" is the ERP's
+    return _write(folder, "pending_orders.csv", [*header, "Estado"], rows + (bad if bad_rows else []))
