@@ -76,7 +76,12 @@ def import_group(tenant: str, group: str, dry_run: bool) -> GroupOutcome:
 def run_wave(tenant: str, wave: list[str], dry_run: bool) -> list[GroupOutcome]:
     # SQLite lets one writer in at a time: side by side would only queue on its lock.
     if len(wave) == 1 or get_settings().database_url.startswith("sqlite"):
-        return [import_group(tenant, group, dry_run) for group in wave]
+        outcomes: list[GroupOutcome] = []
+        for group in wave:
+            outcomes.append(import_group(tenant, group, dry_run))
+            if outcomes[-1].stop is not None:
+                break  # the rest would only find the tenant held
+        return outcomes
     futures: list[PrefectFuture[GroupOutcome]] = [import_group.submit(tenant, group, dry_run) for group in wave]
     return [future.result() for future in futures]
 
