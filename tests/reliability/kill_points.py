@@ -1,0 +1,98 @@
+"""Crash a batch import at its N-th boundary with SIGKILL, in a forked child process.
+
+The child runs the same per-batch pipeline the import flow runs (adapter pages → transform →
+guarded load), without the Prefect engine around it so a fork costs milliseconds instead of an
+engine start. Each boundary of that pipeline — a reservation, the upsert, the quarantine write,
+the cursor, the ledger commit, the transaction commit, the refund — is wrapped so that the
+process kills itself, with no clean-up of any kind, just before or just after the N-th one.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import signal
+import uuid
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+import tasks.load
+from quotas.ledger import Ledger
+from shop.db import get_engine
+from shop.entities import get_spec
+from tasks.extract import open_source
+from tasks.load import LoadTarget, load
+from tasks.transform import transform_page
+
+# (owner, attribute): the boundaries of one batch, in the order they are crossed.
+BOUNDARIES: tuple[tuple[Any, str], ...] = (
+    (Ledger, "reserve"),
+    (tasks.load, "upsert_frame"),
+    (tasks.load, "quarantine"),
+    (tasks.load.cursors, "save_cursor"),
+    (Ledger, "commit"),
+    (Session, "commit"),
+    (Ledger, "refund"),
+)
+
+
+class Crossings:
+    """Counts boundary crossings (entries and exits); crossing number ``kill_at`` kills the process."""
+
+    def __init__(self, kill_at: int | None) -> None:
+        self.count = 0
+        self.kill_at = kill_at
+
+    def cross(self) -> None:
+        self.count += 1
+        if self.count == self.kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def arm(self) -> None:
+        for owner, name in BOUNDARIES:
+            setattr(owner, name, self._wrap(getattr(owner, name)))
+
+    def _wrap(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            self.cross()
+            result = original(*args, **kwargs)
+            self.cross()
+            return result
+
+        return wrapper
+
+
+def import_entity(url: str, tenant_id: int, tenant: str, entity: str, batch_size: int, lease_seconds: int) -> None:
+    """One run: every page from the saved cursor through transform and guarded load."""
+    source = open_source(url, tenant_id, entity)
+    target = LoadTarget(url, tenant_id, tenant, str(uuid.uuid4()), lease_seconds)
+    spec = get_spec(entity)
+    for batch_no, page in enumerate(source.pages(entity, batch_size)):
+        load(transform_page(page, spec), target, batch_no)
+
+
+def _child(report: Connection, kill_at: int | None, args: tuple[Any, ...]) -> None:
+    get_engine(args[0]).dispose(close=False)  # never reuse the parent's pooled connections
+    crossings = Crossings(kill_at)
+    crossings.arm()
+    import_entity(*args)
+    report.send(crossings.count)
+
+
+def run_in_child(kill_at: int | None, *args: Any) -> tuple[int, int | None]:
+    """Runs ``import_entity(*args)`` in a forked process. Returns its exit code (-9 when killed)
+    and, when it finished, how many crossings it made."""
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(writer, kill_at, args))
+    process.start()
+    process.join(timeout=120)
+    if process.exitcode is None:
+        process.kill()
+        raise TimeoutError(f"import with kill point {kill_at} did not finish in 120 s")
+    return process.exitcode, reader.recv() if reader.poll() else None
