@@ -12,10 +12,11 @@ import io
 import itertools
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import JSON, Date, Table, delete, literal_column, select, tuple_
+from sqlalchemy import JSON, CursorResult, Date, Table, delete, literal_column, select, tuple_
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -39,20 +40,35 @@ def existing_hashes(session: Session, table: Table, tenant_id: int, key: str, va
     return found
 
 
-def stored_hashes(session: Session, table: Table, tenant_id: int, key: Sequence[str], rows: pd.DataFrame) -> pd.Series:
-    """The stored ``row_hash`` of each of ``rows`` by its (possibly composite) key; None where the
-    tenant has no such record yet."""
-    first, found = key[0], dict[tuple[Any, ...], str]()
+def stored_hashes(
+    session: Session, table: Table, tenant_id: int, key: Sequence[str], rows: pd.DataFrame, value: str = "row_hash"
+) -> pd.Series:
+    """The stored ``row_hash`` (or another ``value`` column) of each of ``rows`` by its (possibly
+    composite) key; None where the tenant has no such record yet."""
+    first, found = key[0], dict[tuple[Any, ...], Any]()
     values = rows[first].unique().tolist()
     for start in range(0, len(values), LOOKUP_CHUNK):
         result = session.execute(
-            select(*(table.c[k] for k in key), table.c.row_hash).where(
+            select(*(table.c[k] for k in key), table.c[value]).where(
                 table.c.tenant_id == tenant_id, table.c[first].in_(values[start : start + LOOKUP_CHUNK])
             )
         )
         found.update((tuple(row[:-1]), row[-1]) for row in result)
     keys = zip(*(rows[k].tolist() for k in key), strict=True)
     return pd.Series([found.get(k) for k in keys], index=rows.index, dtype=object)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What an upsert really did: rows inserted and rows updated (rows it found unchanged, or that
+    a concurrent run had just written the same way, are in neither)."""
+
+    inserted: int = 0
+    updated: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated
 
 
 def upsert_frame(
@@ -62,16 +78,15 @@ def upsert_frame(
     frame: pd.DataFrame,
     key: Sequence[str],
     changed_only: bool = True,
-) -> None:
+) -> Written:
     """Insert or update ``frame``'s rows (columns named as the table's) for one tenant."""
     if frame.empty:
-        return
+        return Written()
     rows = frame.assign(tenant_id=tenant_id)
     columns = list(rows.columns)
     if session.get_bind().dialect.name == "postgresql":
-        _copy_upsert(session, table, rows, columns, key, changed_only)
-    else:
-        _executemany_upsert(session, table, rows, columns, key, changed_only)
+        return _copy_upsert(session, table, rows, columns, key, changed_only)
+    return _executemany_upsert(session, table, tenant_id, rows, columns, key, changed_only)
 
 
 def _update_set(table: Table, excluded: Any, columns: Sequence[str], key: Sequence[str]) -> dict[str, Any]:
@@ -83,8 +98,14 @@ def _update_set(table: Table, excluded: Any, columns: Sequence[str], key: Sequen
 
 
 def _executemany_upsert(
-    session: Session, table: Table, rows: pd.DataFrame, columns: list[str], key: Sequence[str], changed_only: bool
-) -> None:
+    session: Session,
+    table: Table,
+    tenant_id: int,
+    rows: pd.DataFrame,
+    columns: list[str],
+    key: Sequence[str],
+    changed_only: bool,
+) -> Written:
     # The pipeline hands every value over as text; SQLite's driver wants JSON and dates as Python objects.
     json_columns = [c for c in columns if isinstance(table.c[c].type, JSON)]
     date_columns = [c for c in columns if isinstance(table.c[c].type, Date)]
@@ -100,12 +121,17 @@ def _executemany_upsert(
         set_=_update_set(table, stmt.excluded, columns, key),
         where=table.c.row_hash.is_distinct_from(stmt.excluded.row_hash) if changed_only else None,
     )
-    session.execute(stmt, records)
+    # SQLite has no xmax to tell an insert from an update; the keys already there, looked up in
+    # this write transaction (SQLite's single writer lock is held), tell it instead.
+    present = len(stored_hashes(session, table, tenant_id, key, rows, value="id").dropna())
+    result: CursorResult[Any] = session.execute(stmt, records)  # type: ignore[assignment]
+    inserted = len(rows) - present
+    return Written(inserted, max(result.rowcount - inserted, 0))
 
 
 def _copy_upsert(
     session: Session, table: Table, rows: pd.DataFrame, columns: list[str], key: Sequence[str], changed_only: bool
-) -> None:
+) -> Written:
     stage = f"_stage_{table.name}_{next(_stage_names)}"
     column_list = ", ".join(f'"{c}"' for c in columns)
     buffer = io.StringIO()
@@ -128,7 +154,8 @@ def _copy_upsert(
         set_=_update_set(table, stmt.excluded, columns, key),
         where=table.c.row_hash.is_distinct_from(stmt.excluded.row_hash) if changed_only else None,
     )
-    session.execute(stmt)
+    inserted: Sequence[bool] = session.scalars(stmt.returning(literal_column("xmax = 0"))).all()  # true: inserted
+    return Written(sum(inserted), len(inserted) - sum(inserted))
 
 
 def shop_keys(session: Session, table: Table, tenant_id: int, key: Sequence[str]) -> set[tuple[str, ...]]:

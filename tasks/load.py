@@ -130,22 +130,27 @@ def load(
         complete = admission.exceeded is None and not guard.already_applied
         with unit_of_work(target.url) as session:
             spec.before_write(session, target.tenant_id, writes)
-            upsert_frame(session, spec.table, target.tenant_id, writes[[*spec.columns, "row_hash"]], spec.key)
+            done = upsert_frame(session, spec.table, target.tenant_id, writes[[*spec.columns, "row_hash"]], spec.key)
             quarantine(session, target.tenant_id, batch.entity, batch.rejected, target.flow_run_id)
             if complete and save_cursor:
                 cursors.save_cursor(session, target.tenant_id, batch.entity, batch.cursor)
+            # What the database really wrote is what is counted: a concurrent run that wrote the
+            # same rows first leaves them unchanged here. A record a concurrent reconcile deleted
+            # meanwhile comes back as an insert; its credit shows at the next recount.
+            inserted = min(done.inserted, len(created))
+            written = min(done.total, len(writes))
             crossings = guard.commit(
                 session,
-                new_written=len(created),
-                written=len(writes),
+                new_written=inserted,
+                written=written,
                 entity=batch.entity,
                 flow_run_id=target.flow_run_id,
             )
     return LoadResult(
-        **counts,
-        written=len(writes),
-        created=len(created),
-        credits=len(created) if spec.credited else 0,
+        **{**counts, "unchanged": delta.unchanged + len(writes) - written},
+        written=written,
+        created=inserted,
+        credits=inserted if spec.credited else 0,
         refused=len(delta.new) + len(delta.changed) - len(writes),
         cursor_saved=complete and save_cursor,
         exceeded=admission.exceeded,

@@ -8,12 +8,14 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotas.ledger import Ledger
 from shop import migrate
 from shop.db import get_engine, session_factory, unit_of_work
+from shop.settings import get_settings
 from shop.tenants import add_tenant
 
 PG_SERVER = os.environ.get("ERP_SYNC_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432")
@@ -80,3 +82,25 @@ def make_tenant(pg_url: str):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def ledger(pg_url: str) -> Ledger:
     return Ledger(session_factory(pg_url), lease_seconds=60)
+
+
+# Flows under test: small batches, so a few hundred rows span several batches.
+E2E_BATCH_SIZE = 50
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect server (SQLite) that the flows under test report to."""
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+@pytest.fixture
+def shop_env(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The flows read their settings from the environment: point them at the session database."""
+    monkeypatch.setenv("ERP_SYNC_DATABASE_URL", pg_url)
+    monkeypatch.setenv("ERP_SYNC_BATCH_SIZE", str(E2E_BATCH_SIZE))
+    monkeypatch.delenv("ERP_SYNC_LEASE_SECONDS", raising=False)
+    get_settings.cache_clear()
+    yield pg_url
+    get_settings.cache_clear()
