@@ -27,7 +27,7 @@ from shop.tenants import get_tenant
 from tasks.extract import open_source
 from tasks.load import LoadTarget, load_batch
 from tasks.retry_quarantine import RetrySelection, orphan_ids, retry_quarantined
-from tasks.transform import transform_batch
+from tasks.transform import drop_repeated, transform_batch
 
 
 def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any] | State:
@@ -75,8 +75,9 @@ def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any
         source = open_source(url, tenant_id, entity)
         target = LoadTarget(url, tenant_id, tenant, run_id, settings.lease_seconds)
         progress = Progress(tenant, entity, source.estimate(entity))
+        seen: set[tuple[str, ...]] = set()  # keys of this run's earlier pages: a repeat is a duplicate
         for batch_no, page in enumerate(source.pages(entity, settings.batch_size)):
-            batch = transform_batch(page, entity)
+            batch = drop_repeated(transform_batch(page, entity), seen)
             result = load_batch(batch, target, batch_no, dry_run or stop is not None)
             progress.advance(batch.fetched)
             if stop is not None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from erp_adapters.base import Cursor
@@ -35,3 +37,20 @@ class Batch:
     # refused later (its parent is missing) is quarantined with its raw payload too.
     raw: pd.DataFrame = field(default_factory=pd.DataFrame)
     row_numbers: list[int] = field(default_factory=list)
+
+    def refuse(self, mask: np.ndarray, reasons: Sequence[str]) -> Batch:
+        """The rows under ``mask`` leave the batch for quarantine, with their raw payload and one
+        reason each (in row order); the rest stay as they were."""
+        positions = np.flatnonzero(mask)
+        refused = [
+            quarantined(f"{self.source}:{self.row_numbers[i]}", self.raw.iloc[i].to_dict(), reason)
+            for i, reason in zip(positions, reasons, strict=True)
+        ]
+        keep = ~mask
+        return replace(
+            self,
+            rows=self.rows[keep].reset_index(drop=True),
+            rejected=[*self.rejected, *refused],
+            raw=self.raw[keep].reset_index(drop=True),
+            row_numbers=[n for n, kept in zip(self.row_numbers, keep, strict=True) if kept],
+        )

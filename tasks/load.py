@@ -6,9 +6,8 @@ never counts a write that did not happen nor loses one that did. Unchanged rows 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NONE
@@ -25,7 +24,7 @@ from shop.bulk import existing_hashes, stored_hashes, upsert_frame
 from shop.db import session_factory, unit_of_work
 from shop.entities import get_spec
 from shop.quarantine import quarantine
-from tasks.batch import Batch, quarantined
+from tasks.batch import Batch
 
 
 @dataclass(frozen=True)
@@ -88,22 +87,8 @@ def without_orphans(batch: Batch, target: LoadTarget) -> Batch:
     orphan = (~wanted.isin(list(known))).to_numpy()
     if not orphan.any():
         return batch
-    refused = [
-        quarantined(
-            f"{batch.source}:{batch.row_numbers[i]}",
-            batch.raw.iloc[i].to_dict(),
-            f"{parent.label} '{wanted.iat[i]}' {ORPHAN_REASON}",
-        )
-        for i in np.flatnonzero(orphan)
-    ]
-    keep = ~orphan
-    return replace(
-        batch,
-        rows=batch.rows[keep].reset_index(drop=True),
-        rejected=[*batch.rejected, *refused],
-        raw=batch.raw[keep].reset_index(drop=True),
-        row_numbers=[n for n, kept in zip(batch.row_numbers, keep, strict=True) if kept],
-    )
+    reasons = [f"{parent.label} '{value}' {ORPHAN_REASON}" for value in wanted[orphan]]
+    return batch.refuse(orphan, reasons)
 
 
 def load(

@@ -23,6 +23,7 @@ from tasks.batch import Batch, quarantined
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # How ERPs write dates: ISO first (unambiguous), then the Spanish day-first forms.
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+DECIMAL_LIMIT = 10**10  # the shop's numeric columns (14 digits, 4 of them decimals) hold less than this
 DUPLICATE = "duplicate"  # starts the reason of a record whose key an earlier row of the export had
 
 
@@ -94,6 +95,8 @@ def _check_field(spec: FieldSpec, values: pd.Series, reasons: pd.Series) -> pd.S
     if spec.kind == "lines":
         return _check_lines(spec, values, reasons)
     empty = values == ""
+    # No database text type holds NUL, and no ERP means one: the record is refused, not the batch.
+    reasons.loc[values.str.contains("\x00", regex=False) & (reasons == "")] = f"{spec.name} contains a NUL character"
     if spec.required:
         reasons.loc[empty & (reasons == "")] = f"missing {spec.name}"
     if spec.max_length is not None:
@@ -117,7 +120,26 @@ def _check_field(spec: FieldSpec, values: pd.Series, reasons: pd.Series) -> pd.S
         below = numbers < spec.minimum
         for index in values.index[below & (reasons == "")]:
             reasons.loc[index] = f"{spec.name} is below {spec.minimum:g}: {values.loc[index]!r}"
+    for index in values.index[(numbers.abs() >= DECIMAL_LIMIT) & (reasons == "")]:
+        reasons.loc[index] = f"{spec.name} is too large for the shop: {values.loc[index]!r}"
     return numbers.map(lambda n: "" if pd.isna(n) else f"{n:.4f}")
+
+
+def duplicate_reason(spec: EntitySpec) -> str:
+    return f"{DUPLICATE} " + "/".join(spec.key) + " in the same export: the first one was kept"
+
+
+def drop_repeated(batch: Batch, seen: set[tuple[str, ...]]) -> Batch:
+    """Records whose key an earlier page of the same run already had are quarantined as duplicates,
+    as they are within a page: the first row of an export wins wherever the second one falls.
+    ``seen`` is the run's memory of keys and grows with this batch's."""
+    spec = get_spec(batch.entity)
+    keys = list(zip(*(batch.rows[k] for k in spec.key), strict=True))
+    repeated = np.array([k in seen for k in keys], dtype=bool)
+    seen.update(keys)
+    if not repeated.any():
+        return batch
+    return batch.refuse(repeated, [duplicate_reason(spec)] * int(repeated.sum()))
 
 
 def transform_page(page: Page, spec: EntitySpec) -> Batch:
@@ -141,7 +163,7 @@ def transform_page(page: Page, spec: EntitySpec) -> Batch:
     key = list(spec.key)
     valid = reasons == ""
     duplicate = data[key].where(valid).duplicated(keep="first") & valid  # judged among valid rows only
-    reasons.loc[duplicate] = f"{DUPLICATE} " + "/".join(key) + " in the same export: the first one was kept"
+    reasons.loc[duplicate] = duplicate_reason(spec)
     bad = (reasons != "").to_numpy()
     row_numbers = (
         np.asarray(page.row_numbers)

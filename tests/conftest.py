@@ -90,9 +90,15 @@ E2E_BATCH_SIZE = 50
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
-    """A temporary Prefect server (SQLite) that the flows under test report to."""
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
+    """A temporary Prefect server (SQLite) that the flows under test report to. The load tests
+    put dozens of runs on it at once: its SQLite database gets more time per statement and the
+    client more retries than a Postgres-backed production server needs."""
+    patience = {"PREFECT_SERVER_DATABASE_TIMEOUT": "60", "PREFECT_CLIENT_MAX_RETRIES": "10"}
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in patience.items():
+            env.setenv(name, value)
+        with prefect_test_harness(server_startup_timeout=90):
+            yield
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from shop.db import get_engine
 from shop.entities import get_spec
 from tasks.extract import open_source
 from tasks.load import LoadTarget, load
-from tasks.transform import transform_page
+from tasks.transform import drop_repeated, transform_page
 
 # (owner, attribute): the boundaries of one batch, in the order they are crossed.
 BOUNDARIES: tuple[tuple[Any, str], ...] = (
@@ -71,9 +71,9 @@ def import_entity(url: str, tenant_id: int, tenant: str, entity: str, batch_size
     """One run: every page from the saved cursor through transform and guarded load."""
     source = open_source(url, tenant_id, entity)
     target = LoadTarget(url, tenant_id, tenant, str(uuid.uuid4()), lease_seconds)
-    spec = get_spec(entity)
+    spec, seen = get_spec(entity), set[tuple[str, ...]]()
     for batch_no, page in enumerate(source.pages(entity, batch_size)):
-        load(transform_page(page, spec), target, batch_no)
+        load(drop_repeated(transform_page(page, spec), seen), target, batch_no)
 
 
 def _child(report: Connection, kill_at: int | None, args: tuple[Any, ...]) -> None:
