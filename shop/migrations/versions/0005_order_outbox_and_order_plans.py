@@ -82,8 +82,6 @@ def downgrade() -> None:
         batch.drop_constraint("uq_orders_tenant_id_number", type_="unique")
         batch.drop_column("export_lease_until")
         batch.add_column(sa.Column("origin", sa.String(length=8), nullable=False, server_default="shop"))
-        batch.create_unique_constraint(
-            batch.f("uq_orders_tenant_id_origin_number"), ["tenant_id", "origin", "number"]
-        )
+        batch.create_unique_constraint(batch.f("uq_orders_tenant_id_origin_number"), ["tenant_id", "origin", "number"])
     with op.batch_alter_table("orders") as batch:
         batch.alter_column("origin", server_default=None)
