@@ -10,9 +10,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cli._context import open_shop
 from cli._output import err, fail, one_line_errors, table
+from quotas.errors import STATE_NAMES
 from shop.tenants import get_tenant
 
 EXIT_HELD = 3  # a quota stop is not a failure, but scripts may want to tell it apart
+QUOTA_STATES = tuple(STATE_NAMES.values())
 
 
 @dataclass
@@ -23,7 +25,7 @@ class SyncOutcome:
 
     @property
     def held(self) -> bool:
-        return self.state in ("CreditCeiling", "ProcessBudget")
+        return self.state in QUOTA_STATES
 
 
 def run_sync(slug: str, entities: list[str] | None, dry_run: bool, show_progress: bool = True) -> SyncOutcome:
@@ -54,12 +56,12 @@ def run_sync(slug: str, entities: list[str] | None, dry_run: bool, show_progress
             FlowProgress.listener = None
     if state.is_completed():
         return SyncOutcome("Completed", state.message or "", state.result())
-    if state.name in ("CreditCeiling", "ProcessBudget"):
+    if state.name in QUOTA_STATES:
         return SyncOutcome(state.name, state.message or "")
-    return SyncOutcome("Failed", _failure_line(state))
+    return SyncOutcome("Failed", failure_line(state))
 
 
-def _failure_line(state: Any) -> str:
+def failure_line(state: Any) -> str:
     try:
         state.result()
     except Exception as exc:
@@ -128,7 +130,7 @@ def reconcile(
         columns = ["entity", "in_erp", "in_shop", "deleted", "credits_freed"]
         table("Reconciled deletes", columns, [[name, *(r[c] for c in columns[1:])] for name, r in results.items()])
         return
-    if state.name in ("CreditCeiling", "ProcessBudget"):
+    if state.name in QUOTA_STATES:
         err.print(f"[yellow]{state.name}[/yellow]: {state.message}", highlight=False)
         raise typer.Exit(EXIT_HELD)
-    raise fail(_failure_line(state))
+    raise fail(failure_line(state))

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -188,6 +188,12 @@ def load_shop_order(session: Session, order_id: int) -> ShopOrder:
 
 
 # -- what the shop owner sees and does -----------------------------------------------------------
+
+
+def count_waiting(session: Session, tenant_id: int) -> int:
+    """Orders not in the ERP yet and not parked: what the next export will send."""
+    query = select(func.count()).where(Order.tenant_id == tenant_id, Order.export_state.in_(("pending", "sending")))
+    return session.execute(query).scalar_one()
 
 
 def list_orders(session: Session, tenant_id: int, states: Sequence[str]) -> Sequence[Order]:
