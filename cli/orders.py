@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -127,19 +128,40 @@ def add(
     err.print(f"{len(orders)} order(s) placed in {slug}: {', '.join(o.number for o in orders)}")
 
 
+@dataclass(frozen=True)
+class ExportOutcome:
+    state: str  # Completed, CreditCeiling, ProcessBudget, OrderLimit, Failed
+    message: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def run_export(slug: str) -> ExportOutcome:
+    """Run the export-orders flow in this process and say how it ended."""
+    from flows.export_orders import export_orders
+
+    state = export_orders(tenant=slug, return_state=True)
+    if state.is_completed():
+        return ExportOutcome("Completed", state.message or "", state.result())
+    if state.name in QUOTA_STATES:
+        return ExportOutcome(state.name, state.message or "")
+    return ExportOutcome("Failed", failure_line(state))
+
+
+def show_export(outcome: ExportOutcome) -> None:
+    if outcome.counts:
+        table("Orders to the ERP", list(outcome.counts), [list(outcome.counts.values())])
+    if outcome.state in QUOTA_STATES:
+        err.print(f"[yellow]{outcome.state}[/yellow]: {outcome.message}", highlight=False)
+
+
 @one_line_errors
 def export(slug: str) -> None:
     """Send the orders waiting in the outbox to the tenant's ERP, each exactly once."""
-    from flows.export_orders import export_orders
-
     with open_shop().session() as session:
         get_tenant(session, slug)
-    state = export_orders(tenant=slug, return_state=True)
-    if state.is_completed():
-        counts = state.result()
-        table("Orders to the ERP", list(counts), [list(counts.values())])
-        return
-    if state.name in QUOTA_STATES:
-        err.print(f"[yellow]{state.name}[/yellow]: {state.message}", highlight=False)
+    outcome = run_export(slug)
+    show_export(outcome)
+    if outcome.state == "Failed":
+        raise fail(outcome.message)
+    if outcome.state in QUOTA_STATES:
         raise typer.Exit(EXIT_HELD)
-    raise fail(failure_line(state))
