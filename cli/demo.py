@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from cli._context import Shop, open_shop
 from cli._output import err, fail, one_line_errors
-from cli.orders import ExportOutcome, run_export, show_export
+from cli.orders import run_export, show_export
 from cli.quota import show_quota
 from cli.sync import SyncOutcome, report, run_sync
 from erp_adapters.csv_files.samples import (
@@ -49,7 +49,7 @@ def step(outcome: SyncOutcome, dry_run: bool = False) -> SyncOutcome:
     return outcome
 
 
-def exported(outcome: ExportOutcome) -> ExportOutcome:
+def exported(outcome: SyncOutcome) -> SyncOutcome:
     show_export(outcome)
     if outcome.state == "Failed":
         raise fail(f"the demo stopped: {outcome.message}")

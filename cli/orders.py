@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +10,7 @@ import typer
 
 from cli._context import open_shop
 from cli._output import err, fail, one_line_errors, print_json, table
-from cli.sync import EXIT_HELD, QUOTA_STATES, failure_line
+from cli.sync import EXIT_HELD, SyncOutcome, outcome_of
 from shop.errors import InvalidInput
 from shop.models import Order
 from shop.order_input import order_from_json
@@ -128,29 +127,17 @@ def add(
     err.print(f"{len(orders)} order(s) placed in {slug}: {', '.join(o.number for o in orders)}")
 
 
-@dataclass(frozen=True)
-class ExportOutcome:
-    state: str  # Completed, CreditCeiling, ProcessBudget, OrderLimit, Failed
-    message: str
-    counts: dict[str, int] = field(default_factory=dict)
-
-
-def run_export(slug: str) -> ExportOutcome:
+def run_export(slug: str) -> SyncOutcome:
     """Run the export-orders flow in this process and say how it ended."""
     from flows.export_orders import export_orders
 
-    state = export_orders(tenant=slug, return_state=True)
-    if state.is_completed():
-        return ExportOutcome("Completed", state.message or "", state.result())
-    if state.name in QUOTA_STATES:
-        return ExportOutcome(state.name, state.message or "")
-    return ExportOutcome("Failed", failure_line(state))
+    return outcome_of(export_orders(tenant=slug, return_state=True))
 
 
-def show_export(outcome: ExportOutcome) -> None:
-    if outcome.counts:
-        table("Orders to the ERP", list(outcome.counts), [list(outcome.counts.values())])
-    if outcome.state in QUOTA_STATES:
+def show_export(outcome: SyncOutcome) -> None:
+    if outcome.results:
+        table("Orders to the ERP", list(outcome.results), [list(outcome.results.values())])
+    if outcome.held:
         err.print(f"[yellow]{outcome.state}[/yellow]: {outcome.message}", highlight=False)
 
 
@@ -163,5 +150,5 @@ def export(slug: str) -> None:
     show_export(outcome)
     if outcome.state == "Failed":
         raise fail(outcome.message)
-    if outcome.state in QUOTA_STATES:
+    if outcome.held:
         raise typer.Exit(EXIT_HELD)

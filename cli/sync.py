@@ -19,9 +19,9 @@ QUOTA_STATES = tuple(STATE_NAMES.values())
 
 @dataclass
 class SyncOutcome:
-    state: str  # Completed, CreditCeiling, ProcessBudget, Failed
+    state: str  # Completed, Failed, or a quota state: CreditCeiling, ProcessBudget, OrderLimit
     message: str
-    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    results: dict[str, Any] = field(default_factory=dict)  # per entity (sync), or the export's counts
 
     @property
     def held(self) -> bool:
@@ -54,14 +54,19 @@ def run_sync(slug: str, entities: list[str] | None, dry_run: bool, show_progress
             state = sync_tenant(tenant=slug, entities=entities, dry_run=dry_run, return_state=True)
         finally:
             FlowProgress.listener = None
+    return outcome_of(state)
+
+
+def outcome_of(state: Any) -> SyncOutcome:
+    """How a flow run ended, as the commands report it."""
     if state.is_completed():
         return SyncOutcome("Completed", state.message or "", state.result())
     if state.name in QUOTA_STATES:
         return SyncOutcome(state.name, state.message or "")
-    return SyncOutcome("Failed", failure_line(state))
+    return SyncOutcome("Failed", _failure_line(state))
 
 
-def failure_line(state: Any) -> str:
+def _failure_line(state: Any) -> str:
     try:
         state.result()
     except Exception as exc:
@@ -133,4 +138,4 @@ def reconcile(
     if state.name in QUOTA_STATES:
         err.print(f"[yellow]{state.name}[/yellow]: {state.message}", highlight=False)
         raise typer.Exit(EXIT_HELD)
-    raise fail(failure_line(state))
+    raise fail(_failure_line(state))

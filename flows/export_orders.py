@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from prefect import flow, get_run_logger
-from prefect.runtime import flow_run
 from prefect.states import Cancelled, State
 
 from erp_adapters.errors import TransientErpError
 from erp_adapters.orders import order_sink
-from flows.reporting import emit_exhausted, emit_thresholds, install_log_filter, publish_export_report
+from flows.reporting import emit_exhausted, emit_thresholds, publish_export_report
+from flows.tenant_run import start_run
 from quotas.errors import QuotaExceeded
-from quotas.ledger import Ledger
-from shop.db import session_factory, unit_of_work
-from shop.models import now_utc
+from shop.db import session_factory
 from shop.outbox import count_waiting, sendable_ids
-from shop.runs import record_run
-from shop.settings import get_settings
-from shop.tenants import get_tenant
 from tasks.extract import open_adapter
 from tasks.send_orders import SendResult, SendTarget, send_batch
 
@@ -31,34 +26,14 @@ def export_orders(tenant: str) -> dict[str, int] | State:
     or ``OrderLimit`` when the quota holds the orders back (they wait in the outbox, nothing is
     lost); ``Failed`` when the ERP cannot be reached (the next run carries on).
     """
-    install_log_filter()
-    settings = get_settings()
+    run = start_run(tenant, "orders")
+    settings, url, tenant_id, ledger = run.settings, run.url, run.tenant_id, run.ledger
     logger = get_run_logger()
-    url = settings.database_url
-    with session_factory(url)() as session:
-        tenant_id = get_tenant(session, tenant).id
-    ledger = Ledger(session_factory(url), lease_seconds=settings.lease_seconds)
-    run_id = str(flow_run.id) if flow_run.id else None
-    started = now_utc()
     totals = SendResult()
 
     def finish(state: str, message: str) -> None:
-        with unit_of_work(url) as session:
-            record_run(
-                session,
-                tenant_id=tenant_id,
-                entity="orders",
-                flow_run_id=run_id,
-                state=state,
-                message=message,
-                started_at=started,
-                counts={
-                    "fetched": totals.claimed,
-                    "written": totals.processes,
-                    "quarantined": totals.rejected,
-                    "processes": totals.processes,
-                },
-            )
+        counts = {"fetched": totals.claimed, "written": totals.processes, "quarantined": totals.rejected}
+        run.record(state, message, {**counts, "processes": totals.processes})
 
     def waiting() -> int:
         with session_factory(url)() as session:
@@ -77,7 +52,7 @@ def export_orders(tenant: str) -> dict[str, int] | State:
             tenant_id,
             tenant,
             meters_orders=ledger.usage(tenant_id).meters_orders,
-            flow_run_id=run_id,
+            flow_run_id=run.run_id,
             lease_seconds=settings.lease_seconds,
             order_lease_seconds=settings.order_lease_seconds,
         )
