@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from prefect import task
 from prefect.cache_policies import NONE
 
-from erp_adapters.errors import OrderRejected, TransientErpError
+from erp_adapters.errors import ErpError, OrderRejected, TransientErpError
 from erp_adapters.orders import OrderSink
 from quotas.errors import QuotaExceeded
 from quotas.guard import BatchGuard
@@ -107,6 +107,10 @@ def send_one(order_id: int, sink: OrderSink, target: SendTarget, ledger: Ledger)
             with unit_of_work(target.url) as session:
                 mark_waiting(session, order_id, str(exc))
             return SendResult(claimed=1, interrupted=str(exc))
+        except ErpError as exc:  # the set-up is wrong (a refused login…): the run fails, the order waits
+            with unit_of_work(target.url) as session:
+                mark_waiting(session, order_id, str(exc))
+            raise
         with unit_of_work(target.url) as session:
             mark_sent(session, order_id, erp_ref)
             crossings = guard.commit(session, new_written=1, written=1, entity="orders", flow_run_id=target.flow_run_id)

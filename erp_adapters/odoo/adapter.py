@@ -1,4 +1,4 @@
-"""The ``odoo`` adapter: sends shop orders to Odoo over JSON-RPC.
+"""The ``odoo`` adapter: sends shop orders to Odoo and imports its product variants, over JSON-RPC.
 
 Options: ``url`` (Odoo's base URL), ``db``, ``username`` (the API user), and optionally
 ``timeout`` (seconds per call, default 30), ``retries`` (default 5) and ``backoff`` (seconds,
@@ -13,13 +13,16 @@ from typing import Any, ClassVar
 from erp_adapters.base import Capability, Cursor, Entity, Page
 from erp_adapters.errors import AdapterConfigError
 from erp_adapters.odoo.client import OdooClient
+from erp_adapters.odoo.products import FIELDS, count_products, product_pages
 from erp_adapters.odoo.push import find_sale_order, push_sale_order
 from erp_adapters.orders import ShopOrder
 
 
 class OdooAdapter:
     name: ClassVar[str] = "odoo"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.PUSH_ORDERS})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.PUSH_ORDERS, Capability.PRODUCTS, Capability.DELTA}
+    )
 
     def __init__(self, client: OdooClient, *, push_attempts: int = 5, backoff: float = 0.5) -> None:
         self.client = client
@@ -53,23 +56,28 @@ class OdooAdapter:
     def push_order(self, order: ShopOrder, idempotency_key: str) -> str:
         return push_sale_order(self.client, order, idempotency_key, self._push_attempts, self._backoff)
 
-    # Imports from Odoo are not offered yet: the capabilities say so, and a sync says it in one line.
+    # Imports: product variants only so far; any other entity is refused in one line.
 
     def fetch(self, entity: Entity, since: Cursor | None, page_size: int) -> Iterator[Page]:
-        raise _not_imported(entity)
+        _check_imported(entity)
+        return product_pages(self.client, since, page_size)
 
     def snapshot(self, entity: Entity, page_size: int) -> Iterator[Page]:
-        raise _not_imported(entity)
+        _check_imported(entity)
+        return product_pages(self.client, None, page_size)
 
     def estimate(self, entity: Entity, since: Cursor | None) -> int | None:
-        raise _not_imported(entity)
+        _check_imported(entity)
+        return count_products(self.client, since)
 
     def fields_for(self, entity: Entity, columns: Sequence[str]) -> dict[str, str]:
-        raise _not_imported(entity)
+        _check_imported(entity)
+        return {field: column for field, column in FIELDS.items() if column in columns}
 
 
-def _not_imported(entity: Entity) -> AdapterConfigError:
-    return AdapterConfigError(f"odoo: importing {entity} is not supported; this adapter sends orders only")
+def _check_imported(entity: Entity) -> None:
+    if entity != Entity.PRODUCTS:
+        raise AdapterConfigError(f"odoo: importing {entity} is not supported yet (products only)")
 
 
 def _number(options: dict[str, Any], key: str, default: float) -> float:

@@ -23,7 +23,7 @@ from erp_adapters.orders import ShopOrder, ShopOrderLine
 from quotas import PlanTerms
 from quotas.ledger import Ledger, Usage
 from shop.db import session_factory, unit_of_work
-from shop.models import Order, SyncRun, UsageEvent, now_utc
+from shop.models import Order, SyncRun, Tenant, UsageEvent, now_utc
 from shop.outbox import place_order
 from shop.tenants import add_tenant, save_plan
 from tests.cli_helpers import invoke
@@ -262,6 +262,24 @@ def test_an_unreachable_erp_fails_the_run_and_the_orders_wait(
     assert usage(pg_url, tenant_id).processes_used == 0
     odoo.calm()
     assert export(slug).result()["sent"] == 2
+
+
+def test_a_refused_api_key_fails_the_export_and_the_orders_wait(
+    pg_url: str, odoo: FakeOdoo, odoo_tenant: tuple[int, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant_id, slug = odoo_tenant
+    with session_factory(pg_url)() as session:
+        secret_name = session.get_one(Tenant, tenant_id).erp_secret_name
+    assert secret_name is not None
+    monkeypatch.setenv(secret_name, "revoked-key-0000")
+    place(pg_url, tenant_id, [shop_order("W-1")])
+
+    failed = invoke(pg_url, f"export {slug}", expect=1)
+
+    assert "login refused for user 'api'" in failed.stderr
+    assert "revoked-key-0000" not in failed.stderr + failed.stdout
+    assert states(pg_url, tenant_id) == {"W-1": "pending"}  # not left "sending": the next run sends it at once
+    assert odoo.refs() == []
 
 
 ORDERS = 1_000

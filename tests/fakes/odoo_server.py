@@ -52,6 +52,7 @@ class FakeOdoo:
     password: str = "odoo-api-key-1234"
     partners: dict[str, int] = field(default_factory=dict)  # ref -> id
     products: dict[str, int] = field(default_factory=dict)  # default_code -> id
+    variants: dict[int, dict[str, Any]] = field(default_factory=dict)  # product.product records by id
     blocked_partners: set[str] = field(default_factory=set)  # refs whose orders Odoo refuses
     slow_seconds: float = 1.0  # how late a timed-out answer comes
     retry_after: int = 1
@@ -76,6 +77,23 @@ class FakeOdoo:
 
     def add_product(self, default_code: str) -> None:
         self.products[default_code] = 1000 + len(self.products)
+
+    def put_variant(
+        self, default_code: str, name: str, price: float, template: tuple[int, str], barcode: str = ""
+    ) -> None:
+        """Create or change a product variant as a user would in Odoo: its write_date moves on."""
+        if default_code not in self.products:
+            self.add_product(default_code)
+        product_id = self.products[default_code]
+        self.variants[product_id] = {
+            "id": product_id,
+            "default_code": default_code,
+            "name": name,
+            "list_price": price,
+            "barcode": barcode or False,
+            "product_tmpl_id": list(template),
+            "write_date": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+        }
 
     def schedule(self, fault: str, call: str = "sale.order.create", times: int = 1) -> None:
         """The next ``times`` calls of ``call`` (``model.method``) fail with ``fault``."""
@@ -174,8 +192,11 @@ class FakeOdoo:
             rows = [{"id": pid, "ref": ref} for ref, pid in self.partners.items()]
             return [{"id": r["id"]} for r in rows if _matches(r, args[0])][: kwargs.get("limit") or None]
         if (model, call) == ("product.product", "search_read"):
-            rows = [{"id": pid, "default_code": code} for code, pid in self.products.items()]
-            return [r for r in rows if _matches(r, args[0])]
+            rows = [self.variants.get(pid, {"id": pid, "default_code": code}) for code, pid in self.products.items()]
+            found = sorted((r for r in rows if _matches(r, args[0])), key=lambda r: r["id"])
+            return [{k: r.get(k, False) for k in kwargs["fields"]} for r in found][: kwargs.get("limit") or None]
+        if (model, call) == ("product.product", "search_count"):
+            return sum(_matches(r, args[0]) for r in self.variants.values())
         raise OdooError("builtins.AttributeError", f"The method '{call}' does not exist on the model '{model}'")
 
     def _create(self, values: dict[str, Any]) -> int:
@@ -196,13 +217,14 @@ class FakeOdoo:
 
 
 def _matches(row: dict[str, Any], domain: list[Any]) -> bool:
-    """Odoo's domain for the leaves the adapter uses: (field, '=' | 'in', value), all ANDed."""
-    for name, operator, value in domain:
-        if operator == "=" and row.get(name) != value:
-            return False
-        if operator == "in" and row.get(name) not in value:
-            return False
-    return True
+    """Odoo's domain for the leaves the adapter uses: (field, '=' | 'in' | '>' | '>=', value), all ANDed."""
+    tests = {
+        "=": lambda have, want: have == want,
+        "in": lambda have, want: have in want,
+        ">": lambda have, want: have is not None and have > want,
+        ">=": lambda have, want: have is not None and have >= want,
+    }
+    return all(tests[operator](row.get(name), value) for name, operator, value in domain)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from erp_adapters.base import Entity
 from erp_adapters.errors import AdapterConfigError, OrderRejected, TransientErpError
 from erp_adapters.odoo import OdooAdapter
 from erp_adapters.orders import ShopOrder, ShopOrderLine
@@ -147,3 +148,8 @@ def test_an_unreachable_odoo_is_transient() -> None:
     assert isinstance(adapter, OdooAdapter)
     with pytest.raises(TransientErpError, match="got no answer"):
         adapter.find_order("W-8")
+
+
+def test_only_products_are_imported_from_odoo(odoo: FakeOdoo) -> None:
+    with pytest.raises(AdapterConfigError, match="importing customers is not supported yet"):
+        adapter_for(odoo).fetch(Entity.CUSTOMERS, None, 10)

@@ -1,0 +1,77 @@
+"""Product variants imported from a fake Odoo over real HTTP: pages by id, then only changes cost."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from shop.db import session_factory, unit_of_work
+from shop.models import ProductVariant
+from shop.settings import get_settings
+from shop.tenants import add_tenant
+from tests.fakes.odoo_server import FakeOdoo
+
+pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
+
+
+@pytest.fixture
+def odoo() -> Iterator[FakeOdoo]:
+    fake = FakeOdoo()
+    for n in range(7):
+        fake.put_variant(f"POL-{n}", f"Polo {n}", 39.0 + n, (10 + n // 2, f"Polo modelo {n // 2}"), f"84000000{n:05d}")
+    with fake.running():
+        yield fake
+
+
+def test_variants_come_in_pages_and_a_re_read_costs_only_the_change(
+    pg_url: str, odoo: FakeOdoo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.sync_tenant import sync_tenant
+
+    monkeypatch.setenv("ERP_SYNC_BATCH_SIZE", "3")
+    monkeypatch.setenv("ODOO_PRODUCTS_KEY", odoo.password)
+    get_settings.cache_clear()
+    slug = f"p-{uuid.uuid4().hex[:8]}"
+    options = {"url": odoo.url, "db": odoo.db, "username": odoo.login, "timeout": 1, "backoff": 0.01}
+    with unit_of_work(pg_url) as session:
+        tenant_id = add_tenant(
+            session,
+            slug,
+            "starter",
+            erp_kind="odoo",
+            erp_options=options,
+            entities=["products"],
+            secret_name="ODOO_PRODUCTS_KEY",
+        ).id
+
+    first = sync_tenant(tenant=slug, return_state=True)
+
+    assert first.is_completed(), first.message
+    counts = first.result()["products"]
+    assert (counts["fetched"], counts["written"], counts["credits"]) == (7, 7, 7)
+    assert odoo.calls["product.product.search_read"] == 4  # pages of 3, 3, 1 and the empty look-ahead
+    with session_factory(pg_url)() as session:
+        rows = session.execute(
+            select(ProductVariant.sku, ProductVariant.price, ProductVariant.template_code, ProductVariant.barcode)
+            .where(ProductVariant.tenant_id == tenant_id)
+            .order_by(ProductVariant.sku)
+        ).all()
+    assert [tuple(row) for row in rows[:2]] == [
+        ("POL-0", Decimal("39.0000"), "10", "8400000000000"),
+        ("POL-1", Decimal("40.0000"), "10", "8400000000001"),
+    ]
+
+    odoo.put_variant("POL-3", "Polo 3", 45.5, (11, "Polo modelo 1"), "8400000000003")
+    again = sync_tenant(tenant=slug, return_state=True)
+
+    counts = again.result()["products"]
+    assert (counts["written"], counts["processes"], counts["credits"]) == (1, 1, 0)
+    with session_factory(pg_url)() as session:
+        price = session.scalars(
+            select(ProductVariant.price).where(ProductVariant.tenant_id == tenant_id, ProductVariant.sku == "POL-3")
+        ).one()
+    assert price == Decimal("45.5000")
