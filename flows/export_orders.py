@@ -83,8 +83,8 @@ def export_orders(tenant: str) -> dict[str, int] | State:
         f"{left:,} waiting; {totals.processes:,} processes"
     )
     if totals.exceeded is not None:
-        stop = totals.exceeded
-        stop = QuotaExceeded(stop.tenant, stop.kind, stop.used, stop.limit, left)
+        refused = totals.exceeded
+        stop = QuotaExceeded(refused.tenant, refused.kind, refused.used, refused.limit, left)
         emit_exhausted(stop)
         logger.warning("%s; stopped: %s", summary, stop)
         finish(stop.state_name, str(stop))
