@@ -1,4 +1,5 @@
-"""The ``odoo`` adapter: sends shop orders to Odoo and imports its product variants, over JSON-RPC.
+"""The ``odoo`` adapter: sends shop orders to Odoo and imports its product variants, customers
+and contacts, over JSON-RPC.
 
 Options: ``url`` (Odoo's base URL), ``db``, ``username`` (the API user), and optionally
 ``timeout`` (seconds per call, default 30), ``retries`` (default 5) and ``backoff`` (seconds,
@@ -13,15 +14,17 @@ from typing import Any, ClassVar
 from erp_adapters.base import Capability, Cursor, Entity, Page
 from erp_adapters.errors import AdapterConfigError
 from erp_adapters.odoo.client import OdooClient
-from erp_adapters.odoo.products import FIELDS, count_products, product_pages
+from erp_adapters.odoo.partners import CONTACTS, CUSTOMERS
+from erp_adapters.odoo.products import PRODUCTS
 from erp_adapters.odoo.push import find_sale_order, push_sale_order
+from erp_adapters.odoo.reading import OdooSource, count_changed, source_pages
 from erp_adapters.orders import ShopOrder
 
 
 class OdooAdapter:
     name: ClassVar[str] = "odoo"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.PUSH_ORDERS, Capability.PRODUCTS, Capability.DELTA}
+        {Capability.PUSH_ORDERS, Capability.PRODUCTS, Capability.CUSTOMERS, Capability.CONTACTS, Capability.DELTA}
     )
 
     def __init__(self, client: OdooClient, *, push_attempts: int = 5, backoff: float = 0.5) -> None:
@@ -56,28 +59,28 @@ class OdooAdapter:
     def push_order(self, order: ShopOrder, idempotency_key: str) -> str:
         return push_sale_order(self.client, order, idempotency_key, self._push_attempts, self._backoff)
 
-    # Imports: product variants only so far; any other entity is refused in one line.
-
     def fetch(self, entity: Entity, since: Cursor | None, page_size: int) -> Iterator[Page]:
-        _check_imported(entity)
-        return product_pages(self.client, since, page_size)
+        return source_pages(self.client, _source(entity), since, page_size)
 
     def snapshot(self, entity: Entity, page_size: int) -> Iterator[Page]:
-        _check_imported(entity)
-        return product_pages(self.client, None, page_size)
+        return source_pages(self.client, _source(entity), None, page_size)
 
     def estimate(self, entity: Entity, since: Cursor | None) -> int | None:
-        _check_imported(entity)
-        return count_products(self.client, since)
+        return count_changed(self.client, _source(entity), since)
 
     def fields_for(self, entity: Entity, columns: Sequence[str]) -> dict[str, str]:
-        _check_imported(entity)
-        return {field: column for field, column in FIELDS.items() if column in columns}
+        return {field: column for field, column in _source(entity).fields.items() if column in columns}
 
 
-def _check_imported(entity: Entity) -> None:
-    if entity != Entity.PRODUCTS:
-        raise AdapterConfigError(f"odoo: importing {entity} is not supported yet (products only)")
+SOURCES = {Entity.PRODUCTS: PRODUCTS, Entity.CUSTOMERS: CUSTOMERS, Entity.CONTACTS: CONTACTS}
+
+
+def _source(entity: Entity) -> OdooSource:
+    try:
+        return SOURCES[entity]
+    except KeyError:
+        imported = ", ".join(SOURCES)
+        raise AdapterConfigError(f"odoo: importing {entity} is not supported yet ({imported} are)") from None
 
 
 def _number(options: dict[str, Any], key: str, default: float) -> float:

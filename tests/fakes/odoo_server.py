@@ -50,7 +50,8 @@ class FakeOdoo:
     db: str = "shop"
     login: str = "api"
     password: str = "odoo-api-key-1234"
-    partners: dict[str, int] = field(default_factory=dict)  # ref -> id
+    partners: dict[str, int] = field(default_factory=dict)  # companies: ref -> id
+    partner_records: dict[int, dict[str, Any]] = field(default_factory=dict)  # res.partner records by id
     products: dict[str, int] = field(default_factory=dict)  # default_code -> id
     variants: dict[int, dict[str, Any]] = field(default_factory=dict)  # product.product records by id
     blocked_partners: set[str] = field(default_factory=set)  # refs whose orders Odoo refuses
@@ -72,8 +73,21 @@ class FakeOdoo:
 
     # -- set-up ----------------------------------------------------------------------------------
 
-    def add_partner(self, ref: str) -> None:
-        self.partners[ref] = 100 + len(self.partners)
+    def add_partner(self, ref: str, **fields: Any) -> None:
+        """A company (a customer) with this internal reference."""
+        self.partners[ref] = self._put_partner(
+            **{"ref": ref, "name": ref, "is_company": True, "parent_id": False, **fields}
+        )
+
+    def add_person(self, parent_ref: str, name: str, **fields: Any) -> None:
+        """A contact person under a company."""
+        parent = [self.partners[parent_ref], self.partner_records[self.partners[parent_ref]]["name"]]
+        self._put_partner(**{"ref": False, "name": name, "is_company": False, "parent_id": parent, **fields})
+
+    def _put_partner(self, **fields: Any) -> int:
+        partner_id = 100 + len(self.partner_records)
+        self.partner_records[partner_id] = {"id": partner_id, "write_date": _now(), **fields}
+        return partner_id
 
     def add_product(self, default_code: str) -> None:
         self.products[default_code] = 1000 + len(self.products)
@@ -92,7 +106,7 @@ class FakeOdoo:
             "list_price": price,
             "barcode": barcode or False,
             "product_tmpl_id": list(template),
-            "write_date": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+            "write_date": _now(),
         }
 
     def schedule(self, fault: str, call: str = "sale.order.create", times: int = 1) -> None:
@@ -189,8 +203,13 @@ class FakeOdoo:
         if (model, call) == ("sale.order", "create"):
             return self._create(args[0])
         if (model, call) == ("res.partner", "search_read"):
-            rows = [{"id": pid, "ref": ref} for ref, pid in self.partners.items()]
-            return [{"id": r["id"]} for r in rows if _matches(r, args[0])][: kwargs.get("limit") or None]
+            found = sorted((r for r in self.partner_records.values() if _matches(r, args[0])), key=lambda r: r["id"])
+            return [{k: r.get(k, False) for k in kwargs["fields"]} for r in found][: kwargs.get("limit") or None]
+        if (model, call) == ("res.partner", "read"):
+            found = [self.partner_records[pid] for pid in args[0] if pid in self.partner_records]
+            return [{"id": r["id"], **{k: r.get(k, False) for k in kwargs["fields"]}} for r in found]
+        if (model, call) == ("res.partner", "search_count"):
+            return sum(_matches(r, args[0]) for r in self.partner_records.values())
         if (model, call) == ("product.product", "search_read"):
             rows = [self.variants.get(pid, {"id": pid, "default_code": code}) for code, pid in self.products.items()]
             found = sorted((r for r in rows if _matches(r, args[0])), key=lambda r: r["id"])
@@ -216,10 +235,15 @@ class FakeOdoo:
         return order_id
 
 
+def _now() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+
+
 def _matches(row: dict[str, Any], domain: list[Any]) -> bool:
-    """Odoo's domain for the leaves the adapter uses: (field, '=' | 'in' | '>' | '>=', value), all ANDed."""
+    """Odoo's domain for the leaves the adapter uses: (field, operator, value), all ANDed."""
     tests = {
         "=": lambda have, want: have == want,
+        "!=": lambda have, want: have != want,
         "in": lambda have, want: have in want,
         ">": lambda have, want: have is not None and have > want,
         ">=": lambda have, want: have is not None and have >= want,

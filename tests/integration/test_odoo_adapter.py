@@ -150,6 +150,6 @@ def test_an_unreachable_odoo_is_transient() -> None:
         adapter.find_order("W-8")
 
 
-def test_only_products_are_imported_from_odoo(odoo: FakeOdoo) -> None:
-    with pytest.raises(AdapterConfigError, match="importing customers is not supported yet"):
-        adapter_for(odoo).fetch(Entity.CUSTOMERS, None, 10)
+def test_entities_odoo_cannot_give_yet_are_one_line(odoo: FakeOdoo) -> None:
+    with pytest.raises(AdapterConfigError, match=r"importing invoices is not supported yet \(products, customers"):
+        adapter_for(odoo).fetch(Entity.INVOICES, None, 10)

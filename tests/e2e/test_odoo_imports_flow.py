@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from shop.db import session_factory, unit_of_work
-from shop.models import ProductVariant
+from shop.models import Contact, Customer, ProductVariant, QuarantinedRecord
 from shop.settings import get_settings
 from shop.tenants import add_tenant
 from tests.fakes.odoo_server import FakeOdoo
@@ -75,3 +75,49 @@ def test_variants_come_in_pages_and_a_re_read_costs_only_the_change(
             select(ProductVariant.price).where(ProductVariant.tenant_id == tenant_id, ProductVariant.sku == "POL-3")
         ).one()
     assert price == Decimal("45.5000")
+
+
+def test_companies_become_customers_and_their_people_contacts(
+    pg_url: str, odoo: FakeOdoo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.sync_tenant import sync_tenant
+
+    odoo.add_partner("C0001", name="Moda Levante SL", vat="ESB00000018", city="Valencia", country_code="ES")
+    odoo.add_partner("C0002", name="Boutique Sur SL", vat="ESB00000027", country_code="ES")  # a wrong control digit
+    odoo.add_partner("DE-1", name="Mode GmbH", vat="DE123456789", country_code="DE", email="Info@Mode.de")
+    odoo.add_person("C0001", "Lucía Pérez", email="lucia@modalevante.es")
+    odoo.add_person("DE-1", "Jonas Weber", ref="K-7")
+    monkeypatch.setenv("ODOO_PARTNERS_KEY", odoo.password)
+    slug = f"p-{uuid.uuid4().hex[:8]}"
+    options = {"url": odoo.url, "db": odoo.db, "username": odoo.login, "timeout": 1, "backoff": 0.01}
+    with unit_of_work(pg_url) as session:
+        tenant_id = add_tenant(
+            session,
+            slug,
+            "starter",
+            erp_kind="odoo",
+            erp_options=options,
+            entities=["customers"],
+            secret_name="ODOO_PARTNERS_KEY",
+        ).id
+
+    state = sync_tenant(tenant=slug, return_state=True)
+
+    assert state.is_completed(), state.message
+    assert (state.result()["customers"]["written"], state.result()["customers"]["quarantined"]) == (2, 1)
+    with session_factory(pg_url)() as session:
+        customers = session.execute(
+            select(Customer.code, Customer.tax_id, Customer.city, Customer.email)
+            .where(Customer.tenant_id == tenant_id)
+            .order_by(Customer.code)
+        ).all()
+        contacts = session.execute(
+            select(Contact.code, Contact.customer_code, Contact.name).where(Contact.tenant_id == tenant_id)
+        ).all()
+        reason = session.scalars(select(QuarantinedRecord.reason).where(QuarantinedRecord.tenant_id == tenant_id)).one()
+    assert [tuple(c) for c in customers] == [
+        ("C0001", "B00000018", "Valencia", None),
+        ("DE-1", "DE123456789", None, "info@mode.de"),
+    ]
+    assert sorted(tuple(c) for c in contacts) == [("K-7", "DE-1", "Jonas Weber"), ("odoo-103", "C0001", "Lucía Pérez")]
+    assert "NIF/NIE/CIF" in reason
