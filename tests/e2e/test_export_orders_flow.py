@@ -28,6 +28,7 @@ from shop.outbox import place_order
 from shop.tenants import add_tenant, save_plan
 from tests.cli_helpers import invoke
 from tests.fakes.odoo_server import FakeOdoo
+from tests.fakes.odoo_tenant import odoo_tenant as connect_odoo
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
 
@@ -77,15 +78,7 @@ def odoo() -> Iterator[FakeOdoo]:
 
 @pytest.fixture
 def odoo_tenant(pg_url: str, odoo: FakeOdoo, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
-    secret = f"ODOO_KEY_{uuid.uuid4().hex[:8].upper()}"
-    monkeypatch.setenv(secret, odoo.password)
-    slug = f"o-{uuid.uuid4().hex[:10]}"
-    options = {"url": odoo.url, "db": odoo.db, "username": odoo.login, "timeout": 0.2, "backoff": 0.01, "retries": 4}
-    with unit_of_work(pg_url) as session:
-        tenant = add_tenant(
-            session, slug, "business", erp_kind="odoo", erp_options=options, entities=[], secret_name=secret
-        )
-        return tenant.id, slug
+    return connect_odoo(pg_url, odoo, monkeypatch, plan="business", entities=[], timeout=0.2)
 
 
 def export(slug: str) -> Any:

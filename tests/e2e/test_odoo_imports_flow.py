@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from shop.db import session_factory, unit_of_work
+from shop.db import session_factory
 from shop.models import Contact, Customer, ProductVariant, QuarantinedRecord
 from shop.settings import get_settings
-from shop.tenants import add_tenant
 from tests.fakes.odoo_server import FakeOdoo
+from tests.fakes.odoo_tenant import odoo_tenant
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
 
@@ -33,20 +32,8 @@ def test_variants_come_in_pages_and_a_re_read_costs_only_the_change(
     from flows.sync_tenant import sync_tenant
 
     monkeypatch.setenv("ERP_SYNC_BATCH_SIZE", "3")
-    monkeypatch.setenv("ODOO_PRODUCTS_KEY", odoo.password)
     get_settings.cache_clear()
-    slug = f"p-{uuid.uuid4().hex[:8]}"
-    options = {"url": odoo.url, "db": odoo.db, "username": odoo.login, "timeout": 1, "backoff": 0.01}
-    with unit_of_work(pg_url) as session:
-        tenant_id = add_tenant(
-            session,
-            slug,
-            "starter",
-            erp_kind="odoo",
-            erp_options=options,
-            entities=["products"],
-            secret_name="ODOO_PRODUCTS_KEY",
-        ).id
+    tenant_id, slug = odoo_tenant(pg_url, odoo, monkeypatch, plan="starter", entities=["products"], timeout=1)
 
     first = sync_tenant(tenant=slug, return_state=True)
 
@@ -87,19 +74,7 @@ def test_companies_become_customers_and_their_people_contacts(
     odoo.add_partner("DE-1", name="Mode GmbH", vat="DE123456789", country_code="DE", email="Info@Mode.de")
     odoo.add_person("C0001", "Lucía Pérez", email="lucia@modalevante.es")
     odoo.add_person("DE-1", "Jonas Weber", ref="K-7")
-    monkeypatch.setenv("ODOO_PARTNERS_KEY", odoo.password)
-    slug = f"p-{uuid.uuid4().hex[:8]}"
-    options = {"url": odoo.url, "db": odoo.db, "username": odoo.login, "timeout": 1, "backoff": 0.01}
-    with unit_of_work(pg_url) as session:
-        tenant_id = add_tenant(
-            session,
-            slug,
-            "starter",
-            erp_kind="odoo",
-            erp_options=options,
-            entities=["customers"],
-            secret_name="ODOO_PARTNERS_KEY",
-        ).id
+    tenant_id, slug = odoo_tenant(pg_url, odoo, monkeypatch, plan="starter", entities=["customers"], timeout=1)
 
     state = sync_tenant(tenant=slug, return_state=True)
 
