@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+from decimal import Decimal
 from pathlib import Path
+
+from sqlalchemy import select
 
 from cli._context import Shop, open_shop
 from cli._output import err, fail, one_line_errors
+from cli.orders import run_export, show_export
 from cli.quota import show_quota
 from cli.sync import SyncOutcome, report, run_sync
 from erp_adapters.csv_files.samples import (
@@ -20,10 +25,13 @@ from erp_adapters.csv_files.samples import (
     write_sales_reps,
     write_stock,
 )
+from erp_adapters.orders import ShopOrder, ShopOrderLine
 from quotas.report import quota_report
 from shop import migrate
 from shop.entities import SYNC_GROUPS
 from shop.errors import NotFound
+from shop.models import Customer, ProductVariant, now_utc
+from shop.outbox import place_order
 from shop.staff import add_admin
 from shop.tenants import add_tenant, get_plan, get_tenant, remove_tenant
 
@@ -31,6 +39,7 @@ TENANT = "demo"
 FIRST_EXPORT, GROWN_EXPORT, CUSTOMERS, SALES_REPS = 400, 1_100, 150, 5
 INVOICES, DELIVERY_NOTES, PENDING_ORDERS = 60, 40, 15
 ADMINS = ["admin1@tienda-demo.es", "admin2@tienda-demo.es", "contabilidad@tienda-demo.es"]
+ORDERS = 3
 
 
 def step(outcome: SyncOutcome, dry_run: bool = False) -> SyncOutcome:
@@ -38,6 +47,33 @@ def step(outcome: SyncOutcome, dry_run: bool = False) -> SyncOutcome:
     if outcome.state == "Failed":
         raise fail(f"the demo stopped: {outcome.message}")
     return outcome
+
+
+def exported(outcome: SyncOutcome) -> SyncOutcome:
+    show_export(outcome)
+    if outcome.state == "Failed":
+        raise fail(f"the demo stopped: {outcome.message}")
+    return outcome
+
+
+def take_orders(shop: Shop) -> list[str]:
+    """What the shop front end does at checkout: orders of imported variants by imported customers."""
+    with shop.session() as session:
+        tenant_id = get_tenant(session, TENANT).id
+        skus = session.scalars(
+            select(ProductVariant.sku)
+            .where(ProductVariant.tenant_id == tenant_id)
+            .order_by(ProductVariant.sku)
+            .limit(ORDERS)
+        ).all()
+        customers = session.scalars(
+            select(Customer.code).where(Customer.tenant_id == tenant_id).order_by(Customer.code).limit(ORDERS)
+        ).all()
+        numbers = []
+        for n, (sku, customer) in enumerate(zip(skus, customers, strict=True), start=1):
+            order = ShopOrder(f"WEB-{n:04d}", customer, now_utc(), (ShopOrderLine(sku, Decimal(n), Decimal("29.90")),))
+            numbers.append(place_order(session, tenant_id, order).number)
+    return numbers
 
 
 def say(step: str) -> None:
@@ -54,8 +90,8 @@ def reset_tenant(shop: Shop, drop: Path) -> None:
     """Start from scratch each time, so the demo tells the same story twice in a row."""
     with shop.session() as session, contextlib.suppress(NotFound):
         remove_tenant(session, TENANT)
-    for old in drop.glob("*"):
-        old.unlink()
+    shutil.rmtree(drop)  # the old exports, and the orders/ the ERP picked orders up from
+    drop.mkdir()
     with shop.session() as session:
         tenant = add_tenant(
             session,
@@ -116,6 +152,13 @@ def demo() -> None:
     say("While held, a sync launches nothing and costs nothing.")
     step(run_sync(TENANT, None, dry_run=False, show_progress=False))
 
+    numbers = take_orders(shop)
+    say(
+        f"The shop keeps taking orders ({', '.join(numbers)}): each waits in the outbox. Sending one to the ERP "
+        "is a process, so while held the export launches nothing."
+    )
+    exported(run_export(TENANT))
+
     say("Upgrade to plan basic (2,500 credits) and resume from the saved cursor.")
     with shop.session() as session:
         tenant = get_tenant(session, TENANT)
@@ -123,6 +166,9 @@ def demo() -> None:
         session.flush()
         shop.ledger.apply_plan(session, tenant.id)
     step(run_sync(TENANT, None, dry_run=False))
+    say(f"The export sends the waiting orders, once each, as files the ERP picks up from {drop / 'orders'}.")
+    exported(run_export(TENANT))
+    err.print(f"In the ERP's folder: {', '.join(sorted(p.name for p in (drop / 'orders').iterdir()))}")
     show(shop)
 
     say("The ERP re-exports the same catalogue: nothing changed, so nothing is written and it costs 0 processes.")
@@ -132,5 +178,6 @@ def demo() -> None:
     show(shop)
     say(
         f"Done. Try: erp-sync quota {TENANT} --json · erp-sync sync {TENANT} --dry-run · "
+        f"erp-sync orders pending {TENANT} · "
         f"the Prefect UI shows the runs' artifacts when a server is configured."
     )

@@ -21,6 +21,7 @@ def plan_json(plan: Plan) -> dict[str, object]:
         "name": plan.name,
         "metric": plan.metric,
         "max_credits": plan.max_credits,
+        "max_orders": plan.max_orders,
         "monthly_processes": monthly_allowance(plan.max_credits),
         "monthly_price_eur": str(plan.monthly_price_eur),
         "allowance_policy": plan.allowance_policy,
@@ -30,20 +31,29 @@ def plan_json(plan: Plan) -> dict[str, object]:
 @app.command("list")
 @one_line_errors
 def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """The plans, smallest first, with their monthly process allowance."""
+    """The plans of both families, smallest first: sized in credits (with their monthly process
+    allowance) and sized in orders per month."""
     with open_shop().session() as session:
         plans = [plan_json(plan) for plan in list_plans(session)]
     if as_json:
         print_json({"plans": plans})
         return
+    by_credits = [p for p in plans if p["metric"] == "credits"]
     table(
-        "Plans",
+        "Plans sized in credits",
         ["plan", "credits max", "processes / month", "€ / month", "over allowance"],
         [
             (p["name"], p["max_credits"], p["monthly_processes"], p["monthly_price_eur"], p["allowance_policy"])
-            for p in plans
+            for p in by_credits
         ],
     )
+    by_orders = [p for p in plans if p["metric"] == "orders"]
+    if by_orders:
+        table(
+            "Plans sized in orders sent per month",
+            ["plan", "orders / month", "€ / month"],
+            [(p["name"], p["max_orders"], p["monthly_price_eur"]) for p in by_orders],
+        )
 
 
 @app.command("add")

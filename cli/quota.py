@@ -26,18 +26,28 @@ def quota(slug: str, as_json: Annotated[bool, typer.Option("--json")] = False) -
 
 
 def show_quota(report: QuotaReport) -> None:
+    processes = (
+        "processes",
+        report.processes_used,
+        report.processes_allowance,
+        percent(report.processes_used, report.processes_allowance),
+    )
+    if report.metric == "orders":  # the plan sells orders per month; credits and processes are only counted
+        orders_max = report.orders_max or 0
+        rows = [
+            ("orders this month", report.orders_used, orders_max, percent(report.orders_used, orders_max)),
+            ("credits", report.credits_used, "-", "-"),
+            (*processes[:2], "-", "-"),
+        ]
+    else:
+        rows = [
+            ("credits", report.credits_used, report.credits_max, percent(report.credits_used, report.credits_max)),
+            processes,
+        ]
     table(
         f"{report.tenant} · plan {report.plan} · period {report.period} · {report.status}",
         ["", "used", "max", "%"],
-        [
-            ("credits", report.credits_used, report.credits_max, percent(report.credits_used, report.credits_max)),
-            (
-                "processes",
-                report.processes_used,
-                report.processes_allowance,
-                percent(report.processes_used, report.processes_allowance),
-            ),
-        ],
+        rows,
     )
     breakdown = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in report.credit_breakdown.items())
     print(f"credits: {breakdown}")

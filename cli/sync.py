@@ -10,20 +10,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cli._context import open_shop
 from cli._output import err, fail, one_line_errors, table
+from quotas.errors import STATE_NAMES
 from shop.tenants import get_tenant
 
 EXIT_HELD = 3  # a quota stop is not a failure, but scripts may want to tell it apart
+QUOTA_STATES = tuple(STATE_NAMES.values())
 
 
 @dataclass
 class SyncOutcome:
-    state: str  # Completed, CreditCeiling, ProcessBudget, Failed
+    state: str  # Completed, Failed, or a quota state: CreditCeiling, ProcessBudget, OrderLimit
     message: str
-    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    results: dict[str, Any] = field(default_factory=dict)  # per entity (sync), or the export's counts
 
     @property
     def held(self) -> bool:
-        return self.state in ("CreditCeiling", "ProcessBudget")
+        return self.state in QUOTA_STATES
 
 
 def run_sync(slug: str, entities: list[str] | None, dry_run: bool, show_progress: bool = True) -> SyncOutcome:
@@ -52,9 +54,14 @@ def run_sync(slug: str, entities: list[str] | None, dry_run: bool, show_progress
             state = sync_tenant(tenant=slug, entities=entities, dry_run=dry_run, return_state=True)
         finally:
             FlowProgress.listener = None
+    return outcome_of(state)
+
+
+def outcome_of(state: Any) -> SyncOutcome:
+    """How a flow run ended, as the commands report it."""
     if state.is_completed():
         return SyncOutcome("Completed", state.message or "", state.result())
-    if state.name in ("CreditCeiling", "ProcessBudget"):
+    if state.name in QUOTA_STATES:
         return SyncOutcome(state.name, state.message or "")
     return SyncOutcome("Failed", _failure_line(state))
 
@@ -128,7 +135,7 @@ def reconcile(
         columns = ["entity", "in_erp", "in_shop", "deleted", "credits_freed"]
         table("Reconciled deletes", columns, [[name, *(r[c] for c in columns[1:])] for name, r in results.items()])
         return
-    if state.name in ("CreditCeiling", "ProcessBudget"):
+    if state.name in QUOTA_STATES:
         err.print(f"[yellow]{state.name}[/yellow]: {state.message}", highlight=False)
         raise typer.Exit(EXIT_HELD)
     raise fail(_failure_line(state))

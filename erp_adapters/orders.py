@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
+
+from erp_adapters.base import Capability, ErpAdapter
+from erp_adapters.errors import AdapterConfigError
 
 
 @dataclass(frozen=True)
@@ -49,3 +52,10 @@ class OrderSink(Protocol):
         ``OrderRejected`` when the ERP refuses the order itself (unknown product, closed customer).
         """
         ...
+
+
+def order_sink(adapter: ErpAdapter) -> OrderSink:
+    """The adapter as an order sink; AdapterConfigError if its ERP cannot be sent orders."""
+    if Capability.PUSH_ORDERS not in adapter.capabilities:
+        raise AdapterConfigError(f"the {adapter.name} adapter cannot send orders to its ERP")
+    return cast(OrderSink, adapter)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import Flow, flow, get_run_logger
-from prefect.runtime import flow_run
 from prefect.states import Cancelled, State
 
 from flows.reporting import (
@@ -13,17 +12,12 @@ from flows.reporting import (
     RunTotals,
     emit_exhausted,
     emit_thresholds,
-    install_log_filter,
     publish_report,
 )
+from flows.tenant_run import start_run
 from quotas.errors import QuotaExceeded
-from quotas.ledger import Ledger
-from shop.db import session_factory, unit_of_work
 from shop.entities import SYNC_GROUPS, get_spec
-from shop.models import now_utc
-from shop.runs import record_run
 from shop.settings import get_settings
-from shop.tenants import get_tenant
 from tasks.extract import open_source
 from tasks.load import LoadTarget, load_batch
 from tasks.retry_quarantine import RetrySelection, orphan_ids, retry_quarantined
@@ -36,29 +30,13 @@ def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any
     A quota stop returns a Cancelled state named ``CreditCeiling`` or ``ProcessBudget``: not a
     failure (flow retries and failure alerts stay quiet), and its message carries the numbers.
     """
-    install_log_filter()
-    settings = get_settings()
+    run = start_run(tenant, entity)
+    settings, url, tenant_id, run_id, ledger = run.settings, run.url, run.tenant_id, run.run_id, run.ledger
     logger = get_run_logger()
-    url = settings.database_url
-    with session_factory(url)() as session:
-        tenant_id = get_tenant(session, tenant).id
-    ledger = Ledger(session_factory(url), lease_seconds=settings.lease_seconds)
-    run_id = str(flow_run.id) if flow_run.id else None
-    started = now_utc()
     totals = RunTotals()
 
     def finish(state: str, message: str) -> None:
-        with unit_of_work(url) as session:
-            record_run(
-                session,
-                tenant_id=tenant_id,
-                entity=entity,
-                flow_run_id=run_id,
-                state=state,
-                message=message,
-                started_at=started,
-                counts=totals.counts(),
-            )
+        run.record(state, message, totals.counts())
 
     held = ledger.held(tenant_id)
     if held is not None:

@@ -69,6 +69,12 @@ def publish_report(tenant: str, entity: str, totals: RunTotals, usage: Usage, dr
     )
 
 
+def publish_export_report(tenant: str, row: dict[str, Any]) -> None:
+    create_table_artifact(
+        table=[row], key=_artifact_key(tenant, "orders", "export"), description=f"Orders sent for {tenant}"
+    )
+
+
 class Progress:
     """A progress artifact in the UI, and an optional listener (the CLI's progress bar)."""
 

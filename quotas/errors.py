@@ -20,16 +20,23 @@ class QuotaExceeded(QuotaError):
 
     @property
     def state_name(self) -> str:
-        return "CreditCeiling" if self.kind == "credits" else "ProcessBudget"
+        return STATE_NAMES[self.kind]
 
     def describe(self) -> str:
-        what = "credits used" if self.kind == "credits" else "processes used this period"
+        what, refused = _WORDING[self.kind]
         text = f"{self.used:,}/{self.limit:,} {what}"
         if self.refused:
-            text += f"; {self.refused:,} " + (
-                "new records not imported" if self.kind == "credits" else "records not written"
-            )
+            text += f"; {self.refused:,} {refused}"
         return f"{text} (tenant {self.tenant})"
+
+
+# The Prefect state a run ends in when the guard refuses this kind of budget.
+STATE_NAMES = {"credits": "CreditCeiling", "processes": "ProcessBudget", "orders": "OrderLimit"}
+_WORDING = {
+    "credits": ("credits used", "new records not imported"),
+    "processes": ("processes used this period", "records not written"),
+    "orders": ("orders sent this period", "orders waiting in the outbox"),
+}
 
 
 class LeaseExpired(QuotaError):

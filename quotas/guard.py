@@ -7,6 +7,9 @@
             guard.commit(session, new_written=…, written=…, entity=…)
     if admission.exceeded: raise admission.exceeded   # after the admitted part is safely stored
 
+Each new record costs one credit on plans sized in credits; an order sent costs one order on
+plans sized in orders (``new_costs="orders"``). Every write costs one process.
+
 Refunds run in ``finally`` and are no-ops for committed reservations, so an exception anywhere —
 including in the caller's commit — returns the budget at once; a killed worker's reservation
 returns when its lease expires.
@@ -20,23 +23,31 @@ from types import TracebackType
 from sqlalchemy.orm import Session
 
 from quotas.errors import QuotaExceeded
-from quotas.ledger import Grant, Ledger
+from quotas.ledger import Grant, Kind, Ledger
 from quotas.thresholds import ThresholdCrossed
 
 
 @dataclass(frozen=True)
 class Admission:
-    new: int  # new credited records that may be created
+    new: int  # new records (credited records, or orders) that may be written
     writes: int  # records that may be written in all (updates first, then the new ones)
     exceeded: QuotaExceeded | None  # why part of the batch was refused, if it was
 
 
 class BatchGuard:
-    def __init__(self, ledger: Ledger, tenant_id: int, idempotency_key: str, credited: bool = True) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        tenant_id: int,
+        idempotency_key: str,
+        credited: bool = True,
+        new_costs: Kind = "credits",
+    ) -> None:
         self._ledger = ledger
         self._tenant_id = tenant_id
         self._key = idempotency_key
-        self._credited = credited
+        self._credited = credited  # whether new records cost ``new_costs`` besides their process
+        self._new_costs = new_costs
         self._grants: list[Grant] = []
         self._credits: Grant | None = None
         self._processes: Grant | None = None
@@ -54,11 +65,11 @@ class BatchGuard:
             self._ledger.refund(grant)
 
     def admit(self, *, new: int, updates: int) -> Admission:
-        """Reserve credits for ``new`` records and processes for every write that fits."""
+        """Reserve credits (or orders) for ``new`` records and processes for every write that fits."""
         exceeded = None
         new_admitted = new
         if self._credited and new:
-            self._credits = self._reserve("credits", new)
+            self._credits = self._reserve(self._new_costs, new)
             if self._credits.already_applied:  # a retry of a batch that already committed
                 return Admission(new=0, writes=0, exceeded=None)
             new_admitted = self._credits.granted
@@ -82,8 +93,8 @@ class BatchGuard:
     def already_applied(self) -> bool:
         return any(grant.already_applied for grant in self._grants)
 
-    def _reserve(self, kind: str, amount: int) -> Grant:
-        grant = self._ledger.reserve(self._tenant_id, kind, amount, self._key)  # type: ignore[arg-type]
+    def _reserve(self, kind: Kind, amount: int) -> Grant:
+        grant = self._ledger.reserve(self._tenant_id, kind, amount, self._key)
         self._grants.append(grant)
         return grant
 

@@ -37,7 +37,7 @@ from shop.models import (
     now_utc,
 )
 
-Kind = Literal["processes", "credits"]
+Kind = Literal["processes", "credits", "orders"]
 tenants_t = cast(Table, Tenant.__table__)
 periods_t = cast(Table, UsagePeriod.__table__)
 reservations_t = cast(Table, Reservation.__table__)
@@ -80,6 +80,14 @@ class Usage:
     processes_reserved: int
     processes_allowance: int
     policy: str
+    metric: str = "credits"  # what the plan is sized in: credits, or orders per month
+    orders_used: int = 0
+    orders_reserved: int = 0
+    orders_max: int | None = None  # orders per month on an order-volume plan
+
+    @property
+    def meters_orders(self) -> bool:
+        return self.metric == "orders"
 
     @property
     def processes_left(self) -> int:
@@ -119,14 +127,18 @@ class Ledger:
                 processes_reserved=period.processes_reserved,
                 processes_allowance=period.processes_allowance,
                 policy=period.policy,
+                metric=tenant.metric,
+                orders_used=period.orders_used,
+                orders_reserved=period.orders_reserved,
+                orders_max=tenant.max_orders,
             )
 
     # -- reserve / commit / refund -----------------------------------------------------------
 
     def reserve(self, tenant_id: int, kind: Kind, requested: int, idempotency_key: str) -> Grant:
-        """Hold up to ``requested`` units. Credits are always capped; processes only under the
-        plan's ``pause`` policy (``notify`` plans alert instead). A key already committed is
-        answered ``already_applied`` with nothing granted."""
+        """Hold up to ``requested`` units. Credits are capped on plans sized in credits, orders on
+        plans sized in orders; processes only under the plan's ``pause`` policy (``notify`` plans
+        alert instead). A key already committed is answered ``already_applied``, granting nothing."""
         if requested < 0:
             raise ValueError("cannot reserve a negative amount")
         now = self._clock()
@@ -143,7 +155,7 @@ class Ledger:
             tenant = self._lock_tenant(session, tenant_id)
             period = self._current_period(session, tenant)
             used, limit = self._level(tenant, period, kind)
-            capped = kind == "credits" or period.policy == "pause"
+            capped = kind == tenant.metric or (kind == "processes" and period.policy == "pause")
             granted = min(requested, max(limit - used, 0)) if capped else requested
             if granted == 0:
                 return Grant(tenant_id, tenant.slug, kind, requested, 0, used, limit, idempotency_key)
@@ -180,7 +192,7 @@ class Ledger:
         for grant, _ in spent:
             if grant.reservation_id is None and grant.refused and not grant.already_applied:
                 self._lock_tenant(session, grant.tenant_id)
-                self._set_status(session, grant.tenant_id, exhausted_status(grant.kind))
+                self._hold(session, grant)
         live = [(grant, used) for grant, used in spent if grant.reservation_id is not None]
         if not live:
             return []
@@ -217,7 +229,7 @@ class Ledger:
             self._add(session, grant.tenant_id, period.id, grant.kind, "reserved", -grant.granted)
             self._add(session, grant.tenant_id, period.id, grant.kind, "used", used)
             if grant.refused:  # the batch stored what fitted; the rest waits for an upgrade
-                self._set_status(session, grant.tenant_id, exhausted_status(grant.kind))
+                self._hold(session, grant)
             crossings += self._record_crossings(session, tenant, period, grant.kind, before, before + used, limit)
             tenant = self._lock_tenant(session, grant.tenant_id)
             period = self._current_period(session, tenant)
@@ -260,7 +272,7 @@ class Ledger:
             status = tenant.status
             credits_level, credits_max = self._level(tenant, period, "credits")
             processes_level, allowance = self._level(tenant, period, "processes")
-            if status == "over_credit_limit" and credits_level < credits_max:
+            if status == "over_credit_limit" and (tenant.metric != "credits" or credits_level < credits_max):
                 status = "active"
             if status == "process_budget" and (period.policy != "pause" or processes_level < allowance):
                 status = "active"
@@ -307,6 +319,8 @@ class Ledger:
                 Plan.name,
                 Plan.max_credits,
                 Plan.allowance_policy,
+                Plan.metric,
+                Plan.max_orders,
             )
             .join(Plan, Plan.id == tenants_t.c.plan_id)
             .where(tenants_t.c.id == tenant_id)
@@ -325,6 +339,8 @@ class Ledger:
             periods_t.c.processes_reserved,
             periods_t.c.processes_allowance,
             periods_t.c.policy,
+            periods_t.c.orders_used,
+            periods_t.c.orders_reserved,
         ).where(periods_t.c.tenant_id == tenant.id, periods_t.c.period == bounds.key)
         row = session.execute(query).one_or_none()
         if row is None:
@@ -339,27 +355,33 @@ class Ledger:
                     processes_used=0,
                     processes_reserved=0,
                     policy=tenant.policy,
+                    orders_used=0,
+                    orders_reserved=0,
                 )
             )
             row = session.execute(query).one()
-        return _PeriodRow(*row)
+        return _PeriodRow(**row._mapping)
 
     @staticmethod
     def _level(tenant: _TenantRow, period: _PeriodRow, kind: Kind) -> tuple[int, int]:
         if kind == "credits":
             return tenant.credits_used + tenant.credits_reserved, tenant.credits_max
+        if kind == "orders":
+            return period.orders_used + period.orders_reserved, tenant.max_orders or 0
         return period.processes_used + period.processes_reserved, period.processes_allowance
 
     @staticmethod
     def _level_used(tenant: _TenantRow, period: _PeriodRow, kind: Kind) -> tuple[int, int]:
         if kind == "credits":
             return tenant.credits_used, tenant.credits_max
+        if kind == "orders":
+            return period.orders_used, tenant.max_orders or 0
         return period.processes_used, period.processes_allowance
 
     @staticmethod
     def _add(session: Session, tenant_id: int, period_id: int, kind: str, column: str, delta: int) -> None:
         """Add ``delta`` to ``reserved`` or ``used``: credits are a level kept on the tenant,
-        processes a flow kept on the billing period."""
+        processes and orders a flow kept on the billing period."""
         table, row_id = (tenants_t, tenant_id) if kind == "credits" else (periods_t, period_id)
         name = f"{kind}_{column}"
         session.execute(update(table).where(table.c.id == row_id).values({name: table.c[name] + delta}))
@@ -413,6 +435,12 @@ class Ledger:
             ).first()
             is not None
         )
+
+    def _hold(self, session: Session, grant: Grant) -> None:
+        # Orders beyond an order-volume plan hold only the order export: they wait in the outbox,
+        # and every export run meets the cap again through its own reservation, at no cost.
+        if grant.kind != "orders":
+            self._set_status(session, grant.tenant_id, exhausted_status(grant.kind))
 
     @staticmethod
     def _set_status(session: Session, tenant_id: int, status: str) -> None:
@@ -485,6 +513,8 @@ class _TenantRow:
     plan_name: str
     credits_max: int
     policy: str
+    metric: str
+    max_orders: int | None
 
 
 @dataclass(frozen=True)
@@ -497,3 +527,5 @@ class _PeriodRow:
     processes_reserved: int
     processes_allowance: int
     policy: str
+    orders_used: int
+    orders_reserved: int

@@ -16,6 +16,8 @@ class PlanTerms:
     max_credits: int
     monthly_price_eur: Decimal = Decimal(0)
     allowance_policy: str = "notify"
+    metric: str = "credits"  # or "orders": sized in orders sent per month (seed 002)
+    max_orders: int | None = None
 
     @property
     def monthly_allowance(self) -> int:
@@ -34,5 +36,5 @@ def recommend_plan(credits: int, plans: Iterable[PlanTerms], margin: float) -> P
     """The smallest plan that holds ``credits`` plus the safety margin (the seed advises one,
     because changing plan later may cost); None when no plan is big enough."""
     needed = credits * (1 + margin)
-    fitting = [plan for plan in plans if plan.max_credits >= needed]
+    fitting = [plan for plan in plans if plan.metric == "credits" and plan.max_credits >= needed]
     return min(fitting, key=lambda plan: plan.max_credits, default=None)

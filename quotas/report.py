@@ -27,6 +27,9 @@ class QuotaReport:
     processes_reserved: int
     processes_allowance: int
     policy: str
+    metric: str = "credits"
+    orders_used: int = 0  # orders sent to the ERP this period (metered on order-volume plans)
+    orders_max: int | None = None
     alerts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -72,6 +75,9 @@ def quota_report(sessions: sessionmaker[Session], ledger: Ledger, tenant_id: int
         processes_reserved=usage.processes_reserved,
         processes_allowance=usage.processes_allowance,
         policy=usage.policy,
+        metric=usage.metric,
+        orders_used=usage.orders_used,
+        orders_max=usage.orders_max,
         alerts=[
             {"kind": a.kind, "threshold": a.threshold, "used": a.used, "limit": a.limit, "at": a.created_at.isoformat()}
             for a in alerts

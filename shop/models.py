@@ -236,17 +236,16 @@ class PendingOrder(ErpDocument, Base):
 
 
 class Order(TenantOwned, Base):
-    """An order: placed in the shop (``origin='shop'``, exported through the outbox columns) or
-    pending in the ERP (``origin='erp'``, imported)."""
+    """An order placed in the shop. Its outbox columns say how far its export to the ERP got:
+    ``pending`` → ``sending`` (an ERP call is, or was, in flight) → ``sent`` or ``failed``."""
 
     __tablename__ = "orders"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "origin", "number"),
+        UniqueConstraint("tenant_id", "number"),
         Index("ix_orders_outbox", "tenant_id", "export_state"),
     )
 
     number: Mapped[str] = mapped_column(String(64))
-    origin: Mapped[str] = mapped_column(String(8))  # shop | erp
     customer_code: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(32), default="new")
     placed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc)
@@ -262,6 +261,9 @@ class Order(TenantOwned, Base):
     export_attempts: Mapped[int] = mapped_column(Integer, default=0)
     export_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     exported_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Until when the worker that marked the order ``sending`` owns it; after that another run
+    # takes it over and asks the ERP whether the order arrived before sending it again.
+    export_lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class OrderLine(TenantOwned, Base):
@@ -318,6 +320,9 @@ class UsagePeriod(TenantOwned, Base):
     processes_used: Mapped[int] = mapped_column(BigInteger, default=0)
     processes_reserved: Mapped[int] = mapped_column(BigInteger, default=0)
     policy: Mapped[str] = mapped_column(String(16), default="notify")
+    # Orders sent to the ERP this period: what plans sized in orders per month meter.
+    orders_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    orders_reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Reservation(TenantOwned, Base):

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     lease_seconds: int = Field(
         default=900, gt=0, description="How long a quota reservation lives before it is returned."
     )
+    order_lease_seconds: int = Field(
+        default=300,
+        gt=0,
+        description="How long a worker owns an order it is sending; then another run asks the ERP and takes over.",
+    )
 
     priority_below: float = Field(
         default=0.20,

@@ -20,11 +20,13 @@ POLICIES = ("notify", "pause")
 
 
 def plan_terms(plan: Plan) -> PlanTerms:
-    return PlanTerms(plan.name, plan.max_credits, plan.monthly_price_eur, plan.allowance_policy)
+    return PlanTerms(
+        plan.name, plan.max_credits, plan.monthly_price_eur, plan.allowance_policy, plan.metric, plan.max_orders
+    )
 
 
 def list_plans(session: Session) -> Sequence[Plan]:
-    return session.scalars(select(Plan).order_by(Plan.max_credits, Plan.name)).all()
+    return session.scalars(select(Plan).order_by(Plan.metric, Plan.max_credits, Plan.max_orders, Plan.name)).all()
 
 
 def get_plan(session: Session, name: str) -> Plan:

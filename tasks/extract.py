@@ -45,12 +45,18 @@ def resolve_secret(name: str) -> str:
         ) from None
 
 
-def open_source(url: str, tenant_id: int, entity: str) -> Source:
+def open_adapter(url: str, tenant_id: int) -> ErpAdapter:
+    """The tenant's adapter, built from its options and, if it has one, its secret."""
     with session_factory(url)() as session:
         tenant = session.get_one(Tenant, tenant_id)
         options: dict[str, Any] = dict(tenant.erp_options)
         secret_name, kind = tenant.erp_secret_name, tenant.erp_kind
-        cursor = read_cursor(session, tenant_id, entity)
     if secret_name:
         options["password"] = resolve_secret(secret_name)
-    return Source(create_adapter(kind, options), cursor)
+    return create_adapter(kind, options)
+
+
+def open_source(url: str, tenant_id: int, entity: str) -> Source:
+    with session_factory(url)() as session:
+        cursor = read_cursor(session, tenant_id, entity)
+    return Source(open_adapter(url, tenant_id), cursor)

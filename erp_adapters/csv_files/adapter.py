@@ -16,9 +16,11 @@ import pandas as pd
 
 from erp_adapters.base import Capability, Cursor, Entity, Page
 from erp_adapters.csv_files.mapping import resolve_fields
+from erp_adapters.csv_files.order_files import find_order_file, write_order_file
 from erp_adapters.csv_files.reader import count_rows, read_chunks
 from erp_adapters.documents import DOCUMENTS, NUMBER, fold_lines, whole_documents
 from erp_adapters.errors import AdapterConfigError
+from erp_adapters.orders import ShopOrder
 
 MAX_REMEMBERED_FILES = 1000
 _SUFFIXES = (".csv", ".xlsx")
@@ -49,6 +51,7 @@ class CsvFilesAdapter:
             Capability.DELIVERY_NOTES,
             Capability.PENDING_ORDERS,
             Capability.DELTA,
+            Capability.PUSH_ORDERS,
         }
     )
 
@@ -98,6 +101,13 @@ class CsvFilesAdapter:
     def fields_for(self, entity: Entity, columns: Sequence[str]) -> dict[str, str]:
         """The tenant's mapping and the default aliases applied to ``columns``."""
         return resolve_fields(str(entity), list(columns), self.mapping.get(str(entity), {}))
+
+    def find_order(self, idempotency_key: str) -> str | None:
+        return find_order_file(self.folder, idempotency_key)
+
+    def push_order(self, order: ShopOrder, idempotency_key: str) -> str:
+        """Drop the order as ``orders/<number>.csv`` in the tenant's folder (see order_files.py)."""
+        return write_order_file(self.folder, order, idempotency_key)
 
     def _file_pages(
         self,

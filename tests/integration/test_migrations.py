@@ -49,11 +49,11 @@ def test_down_to_base_and_back_with_data(backend: str, tmp_path, request) -> Non
             ),
             {"p": plan_id},
         )
-    assert plans == 6
+    assert plans == 11  # six credit tiers and five order-volume tiers
     migrate.downgrade(url, "base")
     assert migrate.current_revision(url) is None
     migrate.upgrade(url)
     assert migrate.is_current(url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM plans")).scalar_one() == 6
+        assert conn.execute(text("SELECT count(*) FROM plans")).scalar_one() == 11
     engine.dispose()

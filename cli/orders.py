@@ -1,0 +1,154 @@
+"""`erp-sync orders`, `erp-sync order add` and `erp-sync export`: shop orders on their way to the ERP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli._context import open_shop
+from cli._output import err, fail, one_line_errors, print_json, table
+from cli.sync import EXIT_HELD, SyncOutcome, outcome_of
+from shop.errors import InvalidInput
+from shop.models import Order
+from shop.order_input import order_from_json
+from shop.outbox import list_orders, place_order, requeue_failed
+from shop.tenants import get_tenant
+
+app = typer.Typer(help="See the orders waiting for or refused by the ERP, and retry them.", no_args_is_help=True)
+order_app = typer.Typer(help="Place orders in a shop.", no_args_is_help=True)
+
+AsJson = Annotated[bool, typer.Option("--json")]
+
+
+def order_json(order: Order) -> dict[str, Any]:
+    return {
+        "number": order.number,
+        "customer_code": order.customer_code,
+        "placed_at": order.placed_at.isoformat(),
+        "total": str(order.total),
+        "currency": order.currency,
+        "export_state": order.export_state,
+        "export_attempts": order.export_attempts,
+        "export_error": order.export_error,
+        "erp_ref": order.erp_ref,
+    }
+
+
+def show_orders(slug: str, states: tuple[str, ...], title: str, as_json: bool) -> None:
+    with open_shop().session() as session:
+        tenant = get_tenant(session, slug)
+        orders = [order_json(order) for order in list_orders(session, tenant.id, states)]
+    if as_json:
+        print_json({"tenant": slug, "orders": orders})
+        return
+    if not orders:
+        err.print(f"{slug} has no {title} orders")
+        return
+    columns = [
+        "number",
+        "customer",
+        "total",
+        "state",
+        "attempts",
+        "ERP's reason" if "failed" in states else "last error",
+    ]
+    rows = [
+        [
+            o["number"],
+            o["customer_code"],
+            f"{o['total']} {o['currency']}",
+            o["export_state"],
+            o["export_attempts"],
+            o["export_error"] or "",
+        ]
+        for o in orders
+    ]
+    table(f"{slug} · {title} orders", columns, rows)
+
+
+@app.command("pending")
+@one_line_errors
+def pending(slug: str, as_json: AsJson = False) -> None:
+    """Orders waiting in the outbox for the next export (held at the quota, or not sent yet)."""
+    show_orders(slug, ("pending", "sending"), "pending", as_json)
+
+
+@app.command("failed")
+@one_line_errors
+def failed(slug: str, as_json: AsJson = False) -> None:
+    """Orders the ERP refused, with its reason: fix the order or the ERP's data, then retry them."""
+    show_orders(slug, ("failed",), "failed", as_json)
+
+
+@app.command("retry")
+@one_line_errors
+def retry(
+    slug: str,
+    number: Annotated[list[str] | None, typer.Option("--number", help="A failed order's number; repeatable.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every failed order.")] = False,
+) -> None:
+    """Put failed orders back in the outbox; the next export sends them."""
+    if bool(number) == all_:
+        raise InvalidInput("give either --number N (repeatable) or --all")
+    with open_shop().session() as session:
+        tenant = get_tenant(session, slug)
+        requeued = requeue_failed(session, tenant.id, None if all_ else number)
+    err.print(f"{len(requeued)} order(s) back in the outbox of {slug}: {', '.join(requeued) or 'none'}")
+
+
+@order_app.command("add")
+@one_line_errors
+def add(
+    slug: str,
+    from_json: Annotated[Path, typer.Option("--from-json", help="A JSON file with one order (or a list of orders).")],
+) -> None:
+    """Place orders in the shop, as the shop front end does: they wait in the outbox for the export."""
+    try:
+        document = json.loads(from_json.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {from_json}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise InvalidInput(f"{from_json} is not JSON: {exc}") from None
+    documents = document if isinstance(document, list) else [document]
+    orders = []
+    for index, item in enumerate(documents):
+        try:
+            orders.append(order_from_json(item))
+        except InvalidInput as exc:
+            where = f"{from_json}" if len(documents) == 1 else f"{from_json}, order {index + 1}"
+            raise InvalidInput(f"{where}: {exc}") from None
+    with open_shop().session() as session:
+        tenant = get_tenant(session, slug)
+        for order in orders:
+            place_order(session, tenant.id, order)
+    err.print(f"{len(orders)} order(s) placed in {slug}: {', '.join(o.number for o in orders)}")
+
+
+def run_export(slug: str) -> SyncOutcome:
+    """Run the export-orders flow in this process and say how it ended."""
+    from flows.export_orders import export_orders
+
+    return outcome_of(export_orders(tenant=slug, return_state=True))
+
+
+def show_export(outcome: SyncOutcome) -> None:
+    if outcome.results:
+        table("Orders to the ERP", list(outcome.results), [list(outcome.results.values())])
+    if outcome.held:
+        err.print(f"[yellow]{outcome.state}[/yellow]: {outcome.message}", highlight=False)
+
+
+@one_line_errors
+def export(slug: str) -> None:
+    """Send the orders waiting in the outbox to the tenant's ERP, each exactly once."""
+    with open_shop().session() as session:
+        get_tenant(session, slug)
+    outcome = run_export(slug)
+    show_export(outcome)
+    if outcome.state == "Failed":
+        raise fail(outcome.message)
+    if outcome.held:
+        raise typer.Exit(EXIT_HELD)

@@ -1,0 +1,94 @@
+"""The ``odoo`` adapter: sends shop orders to Odoo and imports its product variants, customers
+and contacts, over JSON-RPC.
+
+Options: ``url`` (Odoo's base URL), ``db``, ``username`` (the API user), and optionally
+``timeout`` (seconds per call, default 30), ``retries`` (default 5) and ``backoff`` (seconds,
+default 0.5). The password or API key comes from the tenant's secret, never from its options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
+
+from erp_adapters.base import Capability, Cursor, Entity, Page
+from erp_adapters.errors import AdapterConfigError
+from erp_adapters.odoo.client import OdooClient
+from erp_adapters.odoo.partners import CONTACTS, CUSTOMERS
+from erp_adapters.odoo.products import PRODUCTS
+from erp_adapters.odoo.push import find_sale_order, push_sale_order
+from erp_adapters.odoo.reading import OdooSource, count_changed, source_pages
+from erp_adapters.orders import ShopOrder
+
+
+class OdooAdapter:
+    name: ClassVar[str] = "odoo"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.PUSH_ORDERS, Capability.PRODUCTS, Capability.CUSTOMERS, Capability.CONTACTS, Capability.DELTA}
+    )
+
+    def __init__(self, client: OdooClient, *, push_attempts: int = 5, backoff: float = 0.5) -> None:
+        self.client = client
+        self._push_attempts = push_attempts
+        self._backoff = backoff
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> OdooAdapter:
+        missing = [key for key in ("url", "db", "username") if not options.get(key)]
+        if missing:
+            raise AdapterConfigError(f"odoo: option {', '.join(repr(key) for key in missing)} is required")
+        if not options.get("password"):
+            raise AdapterConfigError("odoo: no password: give the tenant --secret-name with the API key's name")
+        timeout = _number(options, "timeout", 30.0)
+        retries = int(_number(options, "retries", 5))
+        backoff = _number(options, "backoff", 0.5)
+        client = OdooClient(
+            str(options["url"]),
+            str(options["db"]),
+            str(options["username"]),
+            str(options["password"]),
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+        )
+        return cls(client, push_attempts=retries, backoff=backoff)
+
+    def find_order(self, idempotency_key: str) -> str | None:
+        return find_sale_order(self.client, idempotency_key)
+
+    def push_order(self, order: ShopOrder, idempotency_key: str) -> str:
+        return push_sale_order(self.client, order, idempotency_key, self._push_attempts, self._backoff)
+
+    def fetch(self, entity: Entity, since: Cursor | None, page_size: int) -> Iterator[Page]:
+        return source_pages(self.client, _source(entity), since, page_size)
+
+    def snapshot(self, entity: Entity, page_size: int) -> Iterator[Page]:
+        return source_pages(self.client, _source(entity), None, page_size)
+
+    def estimate(self, entity: Entity, since: Cursor | None) -> int | None:
+        return count_changed(self.client, _source(entity), since)
+
+    def fields_for(self, entity: Entity, columns: Sequence[str]) -> dict[str, str]:
+        return {field: column for field, column in _source(entity).fields.items() if column in columns}
+
+
+SOURCES = {Entity.PRODUCTS: PRODUCTS, Entity.CUSTOMERS: CUSTOMERS, Entity.CONTACTS: CONTACTS}
+
+
+def _source(entity: Entity) -> OdooSource:
+    try:
+        return SOURCES[entity]
+    except KeyError:
+        imported = ", ".join(SOURCES)
+        raise AdapterConfigError(f"odoo: importing {entity} is not supported yet ({imported} are)") from None
+
+
+def _number(options: dict[str, Any], key: str, default: float) -> float:
+    raw = options.get(key, default)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise AdapterConfigError(f"odoo: option '{key}' must be a number, got '{raw}'") from None
+    if value < 0:
+        raise AdapterConfigError(f"odoo: option '{key}' must not be negative, got {raw}")
+    return value

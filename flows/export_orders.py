@@ -1,0 +1,98 @@
+"""The order export: drain a tenant's outbox to its ERP in batches, through the quota guard."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+from prefect.states import Cancelled, State
+
+from erp_adapters.errors import TransientErpError
+from erp_adapters.orders import order_sink
+from flows.reporting import emit_exhausted, emit_thresholds, publish_export_report
+from flows.tenant_run import start_run
+from quotas.errors import QuotaExceeded
+from shop.db import session_factory
+from shop.outbox import count_waiting, sendable_ids
+from tasks.extract import open_adapter
+from tasks.send_orders import SendResult, SendTarget, send_batch
+
+ORDERS_PER_BATCH = 100  # one task call per batch: enough to keep Prefect's per-task cost small
+
+
+@flow(name="export-orders", flow_run_name="export orders of {tenant}")
+def export_orders(tenant: str) -> dict[str, int] | State:
+    """Send every order waiting in the tenant's outbox to its ERP, exactly once each.
+
+    Ends ``Completed`` with the counts; ``Cancelled`` named ``CreditCeiling``, ``ProcessBudget``
+    or ``OrderLimit`` when the quota holds the orders back (they wait in the outbox, nothing is
+    lost); ``Failed`` when the ERP cannot be reached (the next run carries on).
+    """
+    run = start_run(tenant, "orders")
+    settings, url, tenant_id, ledger = run.settings, run.url, run.tenant_id, run.ledger
+    logger = get_run_logger()
+    totals = SendResult()
+
+    def finish(state: str, message: str) -> None:
+        counts = {"fetched": totals.claimed, "written": totals.processes, "quarantined": totals.rejected}
+        run.record(state, message, {**counts, "processes": totals.processes})
+
+    def waiting() -> int:
+        with session_factory(url)() as session:
+            return count_waiting(session, tenant_id)
+
+    held = ledger.held(tenant_id)
+    if held is not None:
+        message = f"held, nothing launched: {held}; {waiting():,} orders wait in the outbox"
+        logger.warning("orders %s", message)
+        finish(held.state_name, message)
+        return Cancelled(name=held.state_name, message=message)
+    try:
+        sink = order_sink(open_adapter(url, tenant_id))
+        target = SendTarget(
+            url,
+            tenant_id,
+            tenant,
+            meters_orders=ledger.usage(tenant_id).meters_orders,
+            flow_run_id=run.run_id,
+            lease_seconds=settings.lease_seconds,
+            order_lease_seconds=settings.order_lease_seconds,
+        )
+        after = 0
+        while not totals.stopped:
+            with session_factory(url)() as session:
+                batch = sendable_ids(session, tenant_id, after, ORDERS_PER_BATCH)
+            if not batch:
+                break
+            result = send_batch(batch, sink, target)
+            totals.add(result)
+            emit_thresholds(result.thresholds)
+            after = batch[-1]
+    except Exception as exc:
+        finish("Failed", str(exc))
+        raise
+    left = waiting()
+    counts = {
+        "sent": totals.sent,
+        "found": totals.found,
+        "rejected": totals.rejected,
+        "waiting": left,
+        "processes": totals.processes,
+    }
+    publish_export_report(tenant, counts)
+    summary = (
+        f"orders: {totals.sent:,} sent, {totals.found:,} found already in the ERP, {totals.rejected:,} rejected, "
+        f"{left:,} waiting; {totals.processes:,} processes"
+    )
+    if totals.exceeded is not None:
+        refused = totals.exceeded
+        stop = QuotaExceeded(refused.tenant, refused.kind, refused.used, refused.limit, left)
+        emit_exhausted(stop)
+        logger.warning("%s; stopped: %s", summary, stop)
+        finish(stop.state_name, str(stop))
+        return Cancelled(name=stop.state_name, message=str(stop))
+    if totals.interrupted is not None:
+        message = f"{totals.interrupted}; {summary}"
+        finish("Failed", message)
+        raise TransientErpError(message)
+    logger.info(summary)
+    finish("Completed", summary)
+    return counts

@@ -1,0 +1,309 @@
+"""A fake Odoo on loopback: real HTTP, Odoo's JSON-RPC envelopes, sale orders kept in memory.
+
+It answers ``common.login`` and ``object.execute_kw`` on ``sale.order``, ``res.partner`` and
+``product.product`` the way Odoo does (including its error envelope), and can be told to fail:
+
+- ``timeout_after_commit``: do the work, then answer later than the client waits;
+- ``http_500``: answer HTTP 500 without doing anything;
+- ``reset``: close the connection without an answer (a TCP reset), without doing anything;
+- ``rate_limited``: answer 429 with ``Retry-After`` without doing anything;
+- ``hold_after_commit``: do the work, then hold the answer until released (a worker can be
+  killed while it waits: the ERP has the order, the shop does not know yet).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import struct
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+FAULTS = ("timeout_after_commit", "http_500", "reset", "rate_limited", "hold_after_commit")
+UID = 2
+
+
+@dataclass
+class SaleOrder:
+    id: int
+    name: str
+    partner_id: int
+    client_order_ref: str | None
+    lines: list[dict[str, Any]]
+
+
+class OdooError(Exception):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name, self.message = name, message
+
+
+@dataclass
+class FakeOdoo:
+    db: str = "shop"
+    login: str = "api"
+    password: str = "odoo-api-key-1234"
+    partners: dict[str, int] = field(default_factory=dict)  # companies: ref -> id
+    partner_records: dict[int, dict[str, Any]] = field(default_factory=dict)  # res.partner records by id
+    products: dict[str, int] = field(default_factory=dict)  # default_code -> id
+    variants: dict[int, dict[str, Any]] = field(default_factory=dict)  # product.product records by id
+    blocked_partners: set[str] = field(default_factory=set)  # refs whose orders Odoo refuses
+    slow_seconds: float = 1.0  # how late a timed-out answer comes
+    retry_after: int = 1
+    sale_orders: list[SaleOrder] = field(default_factory=list)
+    injected: Counter[str] = field(default_factory=Counter)
+    calls: Counter[str] = field(default_factory=Counter)
+    held: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._scheduled: deque[tuple[str, str]] = deque()  # (fault, call it applies to)
+        self._chaos: dict[str, float] = {}
+        self._chaos_calls: tuple[str, ...] = ()
+        self._rng = random.Random(0)
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- set-up ----------------------------------------------------------------------------------
+
+    def add_partner(self, ref: str, **fields: Any) -> None:
+        """A company (a customer) with this internal reference."""
+        self.partners[ref] = self._put_partner(
+            **{"ref": ref, "name": ref, "is_company": True, "parent_id": False, **fields}
+        )
+
+    def add_person(self, parent_ref: str, name: str, **fields: Any) -> None:
+        """A contact person under a company."""
+        parent = [self.partners[parent_ref], self.partner_records[self.partners[parent_ref]]["name"]]
+        self._put_partner(**{"ref": False, "name": name, "is_company": False, "parent_id": parent, **fields})
+
+    def _put_partner(self, **fields: Any) -> int:
+        partner_id = 100 + len(self.partner_records)
+        self.partner_records[partner_id] = {"id": partner_id, "write_date": _now(), **fields}
+        return partner_id
+
+    def add_product(self, default_code: str) -> None:
+        self.products[default_code] = 1000 + len(self.products)
+
+    def put_variant(
+        self, default_code: str, name: str, price: float, template: tuple[int, str], barcode: str = ""
+    ) -> None:
+        """Create or change a product variant as a user would in Odoo: its write_date moves on."""
+        if default_code not in self.products:
+            self.add_product(default_code)
+        product_id = self.products[default_code]
+        self.variants[product_id] = {
+            "id": product_id,
+            "default_code": default_code,
+            "name": name,
+            "list_price": price,
+            "barcode": barcode or False,
+            "product_tmpl_id": list(template),
+            "write_date": _now(),
+        }
+
+    def schedule(self, fault: str, call: str = "sale.order.create", times: int = 1) -> None:
+        """The next ``times`` calls of ``call`` (``model.method``) fail with ``fault``."""
+        assert fault in FAULTS, fault
+        with self._lock:
+            self._scheduled.extend([(fault, call)] * times)
+
+    def chaos(self, rates: dict[str, float], calls: tuple[str, ...], seed: int = 7) -> None:
+        """Each call of ``calls`` fails with each fault at its rate (repeatable with the seed)."""
+        assert set(rates) <= set(FAULTS), rates
+        self._chaos, self._chaos_calls, self._rng = dict(rates), calls, random.Random(seed)
+
+    def calm(self) -> None:
+        self._chaos, self._scheduled = {}, deque()
+
+    # -- reading back ----------------------------------------------------------------------------
+
+    def refs(self) -> list[str | None]:
+        with self._lock:
+            return [order.client_order_ref for order in self.sale_orders]
+
+    def name_of(self, reference: str) -> str | None:
+        with self._lock:
+            return next((o.name for o in self.sale_orders if o.client_order_ref == reference), None)
+
+    # -- serving ---------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @contextmanager
+    def running(self) -> Iterator[FakeOdoo]:
+        fake = self
+
+        class Handler(_Handler):
+            odoo = fake
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        server.handle_error = lambda request, address: None  # type: ignore[method-assign]  # resets are the point
+        self._server = server
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self.release.set()
+            server.shutdown()
+            server.server_close()
+
+    def fault_for(self, call: str) -> str | None:
+        with self._lock:
+            for index, (fault, target) in enumerate(self._scheduled):
+                if target == call:
+                    del self._scheduled[index]
+                    self.injected[fault] += 1
+                    return fault
+            if call in self._chaos_calls:
+                draw = self._rng.random()
+                for fault, rate in self._chaos.items():
+                    if draw < rate:
+                        self.injected[fault] += 1
+                        return fault
+                    draw -= rate
+        return None
+
+    # -- Odoo's behaviour ------------------------------------------------------------------------
+
+    def dispatch(self, service: str, method: str, args: list[Any]) -> Any:
+        if service == "common" and method in ("login", "authenticate"):
+            db, login, password = args[:3]
+            return UID if (db, login, password) == (self.db, self.login, self.password) else False
+        if service != "object" or method != "execute_kw":
+            raise OdooError("werkzeug.exceptions.NotFound", f"no method {service}.{method}")
+        db, uid, password, model, call, call_args = args[:6]
+        kwargs = args[6] if len(args) > 6 else {}
+        if (db, uid, password) != (self.db, UID, self.password):
+            raise OdooError("odoo.exceptions.AccessDenied", "Access Denied")
+        with self._lock:
+            return self._execute(model, call, call_args, kwargs)
+
+    def _execute(self, model: str, call: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        if (model, call) == ("sale.order", "search_read"):
+            found = [o for o in self.sale_orders if _matches(o.__dict__, args[0])]
+            return [{"id": o.id, "name": o.name} for o in found[: kwargs.get("limit") or None]]
+        if (model, call) == ("sale.order", "search_count"):
+            return sum(_matches(o.__dict__, args[0]) for o in self.sale_orders)
+        if (model, call) == ("sale.order", "read"):
+            return [{"id": o.id, "name": o.name} for o in self.sale_orders if o.id in args[0]]
+        if (model, call) == ("sale.order", "create"):
+            return self._create(args[0])
+        if (model, call) == ("res.partner", "search_read"):
+            found = sorted((r for r in self.partner_records.values() if _matches(r, args[0])), key=lambda r: r["id"])
+            return [{k: r.get(k, False) for k in kwargs["fields"]} for r in found][: kwargs.get("limit") or None]
+        if (model, call) == ("res.partner", "read"):
+            found = [self.partner_records[pid] for pid in args[0] if pid in self.partner_records]
+            return [{"id": r["id"], **{k: r.get(k, False) for k in kwargs["fields"]}} for r in found]
+        if (model, call) == ("res.partner", "search_count"):
+            return sum(_matches(r, args[0]) for r in self.partner_records.values())
+        if (model, call) == ("product.product", "search_read"):
+            rows = [self.variants.get(pid, {"id": pid, "default_code": code}) for code, pid in self.products.items()]
+            found = sorted((r for r in rows if _matches(r, args[0])), key=lambda r: r["id"])
+            return [{k: r.get(k, False) for k in kwargs["fields"]} for r in found][: kwargs.get("limit") or None]
+        if (model, call) == ("product.product", "search_count"):
+            return sum(_matches(r, args[0]) for r in self.variants.values())
+        raise OdooError("builtins.AttributeError", f"The method '{call}' does not exist on the model '{model}'")
+
+    def _create(self, values: dict[str, Any]) -> int:
+        ref = next((r for r, pid in self.partners.items() if pid == values["partner_id"]), None)
+        if ref is None:
+            raise OdooError("odoo.exceptions.MissingError", "Record does not exist or has been deleted.")
+        if ref in self.blocked_partners:
+            raise OdooError("odoo.exceptions.ValidationError", f"The customer {ref} is blocked: credit limit exceeded.")
+        known = set(self.products.values())
+        lines = [command[2] for command in values.get("order_line", [])]
+        if not lines or any(line["product_id"] not in known for line in lines):
+            raise OdooError("odoo.exceptions.UserError", "You cannot confirm an order without valid products.")
+        order_id = len(self.sale_orders) + 1
+        self.sale_orders.append(
+            SaleOrder(order_id, f"S{order_id:05d}", values["partner_id"], values.get("client_order_ref"), lines)
+        )
+        return order_id
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+
+
+def _matches(row: dict[str, Any], domain: list[Any]) -> bool:
+    """Odoo's domain for the leaves the adapter uses: (field, operator, value), all ANDed."""
+    tests = {
+        "=": lambda have, want: have == want,
+        "!=": lambda have, want: have != want,
+        "in": lambda have, want: have in want,
+        ">": lambda have, want: have is not None and have > want,
+        ">=": lambda have, want: have is not None and have >= want,
+    }
+    return all(tests[operator](row.get(name), value) for name, operator, value in domain)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    odoo: FakeOdoo
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read counters
+        return
+
+    def do_POST(self) -> None:
+        if self.path != "/jsonrpc":
+            self._send(404, {"error": "not found"})
+            return
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        params = request["params"]
+        service, method, args = params["service"], params["method"], params["args"]
+        call = f"{args[3]}.{args[4]}" if service == "object" else f"{service}.{method}"
+        self.odoo.calls[call] += 1
+        fault = self.odoo.fault_for(call)
+        if fault == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return
+        if fault == "http_500":
+            self._send(500, {"message": "Internal Server Error"})
+            return
+        if fault == "rate_limited":
+            self._send(429, {"message": "Too Many Requests"}, {"Retry-After": str(self.odoo.retry_after)})
+            return
+        try:
+            answer: dict[str, Any] = {"result": self.odoo.dispatch(service, method, args)}
+        except OdooError as exc:
+            answer = {
+                "error": {
+                    "code": 200,
+                    "message": "Odoo Server Error",
+                    "data": {"name": exc.name, "message": exc.message, "debug": f"Traceback ...\n{exc.name}: {exc}"},
+                }
+            }
+        if fault == "timeout_after_commit":
+            time.sleep(self.odoo.slow_seconds)
+        if fault == "hold_after_commit":
+            self.odoo.held.set()
+            self.odoo.release.wait(30)
+        self._send(200, {"jsonrpc": "2.0", "id": request.get("id"), **answer})
+
+    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        payload = json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except OSError:  # the client gave up waiting: exactly the case being simulated
+            pass
