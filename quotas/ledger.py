@@ -133,6 +133,16 @@ class Ledger:
                 orders_max=tenant.max_orders,
             )
 
+    def open_period(self, tenant_id: int) -> tuple[BillingPeriod, bool]:
+        """Make sure the tenant's current billing period exists; True when this call opened it."""
+        with self._sessions() as session, session.begin():
+            tenant = self._lock_tenant(session, tenant_id)
+            key = period_for(self._clock(), tenant.timezone).key
+            existing = select(periods_t.c.id).where(periods_t.c.tenant_id == tenant_id, periods_t.c.period == key)
+            opened = session.execute(existing).first() is None
+            period = self._current_period(session, tenant)
+            return BillingPeriod(period.period, period.starts_at, period.ends_at), opened
+
     # -- reserve / commit / refund -----------------------------------------------------------
 
     def reserve(self, tenant_id: int, kind: Kind, requested: int, idempotency_key: str) -> Grant:

@@ -127,6 +127,18 @@ def test_period_rolls_over_in_the_tenants_timezone(pg_url: str, make_tenant) -> 
     assert (usage.period.key, usage.processes_used, usage.processes_allowance) == ("2026-12", 0, 39_900)
 
 
+def test_open_period_opens_the_new_month_once(pg_url: str, make_tenant) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock(dt.datetime(2026, 11, 30, 22, 59, tzinfo=dt.UTC))
+    ledger = Ledger(session_factory(pg_url), clock=clock)
+    tenant_id, _ = make_tenant("starter")
+    assert ledger.open_period(tenant_id)[0].key == "2026-11"
+    assert ledger.open_period(tenant_id)[1] is False
+    clock.now = dt.datetime(2026, 11, 30, 23, 0, tzinfo=dt.UTC)  # midnight in Madrid
+    period, opened = ledger.open_period(tenant_id)
+    assert (period.key, opened, period.starts_at) == ("2026-12", True, clock.now)
+    assert ledger.open_period(tenant_id)[1] is False
+
+
 def test_thresholds_are_recorded_once_per_period(ledger: Ledger, make_tenant, pg_url: str) -> None:  # type: ignore[no-untyped-def]
     tenant_id, _ = make_tenant("starter")
     fired = []
