@@ -1,0 +1,93 @@
+"""Per-tenant and per-ERP-endpoint concurrency, as Prefect global concurrency limits.
+
+Prefect has no dynamic per-parameter concurrency key, so each tenant gets its own limit,
+``tenant:<slug>`` with one slot (a tenant never runs two imports at once), and each networked ERP
+gets ``erp:<host>`` with a few slots (an on-premise ERP serves only a handful of clients at once).
+A file-drop ERP has no endpoint to protect, so it gets no ERP limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+from prefect import get_client
+from prefect.client.orchestration import SyncPrefectClient
+from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+from prefect.concurrency.sync import concurrency
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+TENANT_SLOTS = 1
+ERP_SLOTS = 2
+# The server takes a slot back this long after its holder stopped renewing it (a killed worker);
+# 60 s is the shortest lease Prefect's API accepts. A live run renews at 75 % of it.
+LEASE_SECONDS = 60
+
+
+def tenant_limit(slug: str) -> str:
+    return f"tenant:{slug}"
+
+
+def erp_limit(options: dict[str, Any]) -> str | None:
+    """``erp:<host>`` for an ERP reached over the network (``url`` or ``host`` option), else None."""
+    host = urlsplit(str(options["url"])).hostname if options.get("url") else options.get("host")
+    return f"erp:{str(host).lower()}" if host else None
+
+
+def limits_for(slug: str, erp_options: dict[str, Any]) -> dict[str, int]:
+    """The limits a run of this tenant holds, with the slots each gets when it is created."""
+    limits = {tenant_limit(slug): TENANT_SLOTS}
+    endpoint = erp_limit(erp_options)
+    if endpoint is not None:
+        limits[endpoint] = ERP_SLOTS
+    return limits
+
+
+def ensure_limits(client: SyncPrefectClient, limits: dict[str, int]) -> list[str]:
+    """Create the limits that do not exist yet and return their names. An existing limit is left
+    as it is, so a slot count that ops tuned in the UI survives."""
+    created = []
+    for name, slots in limits.items():
+        try:
+            client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            try:
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=slots))
+                created.append(name)
+            except ObjectAlreadyExists:  # another run or command created it meanwhile
+                pass
+    return created
+
+
+def drop_tenant_limit(client: SyncPrefectClient, slug: str) -> bool:
+    try:
+        client.delete_global_concurrency_limit_by_name(tenant_limit(slug))
+    except ObjectNotFound:
+        return False
+    return True
+
+
+@contextmanager
+def tenant_slots(limits: dict[str, int]) -> Iterator[None]:
+    """Hold one slot of each limit for the block.
+
+    The limits are made sure of first: ``erp-sync server init`` and ``tenant add`` create them up
+    front (so ops can see and tune them), and this covers the embedded mode, whose ephemeral API
+    never saw either command. ``strict=True`` then turns a limit that vanished in between into an
+    error: Prefect's default would only warn and run unguarded.
+
+    A killed run's slots come back when its lease lapses (``LEASE_SECONDS``). A failed renewal does
+    not stop the run: the quota ledger, not the slot, keeps the tenant's budget safe.
+    """
+    with get_client(sync_client=True) as client:
+        ensure_limits(client, limits)
+    with concurrency(
+        list(limits),
+        occupy=1,
+        strict=True,
+        lease_duration=LEASE_SECONDS,
+        raise_on_lease_renewal_failure=False,
+    ):
+        yield

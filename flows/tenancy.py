@@ -1,0 +1,77 @@
+"""What every run of one tenant does around its work: tag itself for the UI, hold the tenant's slots."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID
+
+from prefect import get_client, tags
+from prefect.runtime import flow_run
+
+from flows.concurrency import limits_for, tenant_slots
+from flows.reporting import install_log_filter
+from shop.db import session_factory
+from shop.models import Plan
+from shop.settings import get_settings
+from shop.tenants import get_tenant
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class TenantScope:
+    tenant: str
+    plan: str
+    limits: dict[str, int]
+
+    @property
+    def tags(self) -> list[str]:
+        return run_tags(self.tenant, self.plan)
+
+
+def run_tags(tenant: str, plan: str) -> list[str]:
+    """Tags ops filter the run list by."""
+    return [f"tenant:{tenant}", f"plan:{plan}"]
+
+
+def tenant_scope(slug: str) -> TenantScope:
+    """The tenant's plan and limits; an unknown tenant fails here, before anything is created."""
+    with session_factory(get_settings().database_url)() as session:
+        tenant = get_tenant(session, slug)
+        plan = session.get_one(Plan, tenant.plan_id).name
+        return TenantScope(slug, plan, limits_for(slug, dict(tenant.erp_options)))
+
+
+def tag_this_run(extra: list[str]) -> None:
+    """A run started by hand from the UI carries only its deployment's tags: add the tenant's."""
+    if flow_run.id is None:
+        return
+    merged = sorted({*flow_run.tags, *extra})
+    with get_client(sync_client=True) as client:
+        client.update_flow_run(UUID(flow_run.id), tags=merged)
+
+
+@contextmanager
+def tenant_run(slug: str) -> Iterator[TenantScope]:
+    """Tag this run and every run and task it starts, then hold the tenant's concurrency slots."""
+    install_log_filter()  # an unknown tenant is logged as its one line
+    scope = tenant_scope(slug)
+    tag_this_run(scope.tags)
+    with tags(*scope.tags), tenant_slots(scope.limits):
+        yield scope
+
+
+def holds_tenant(body: Callable[..., R]) -> Callable[..., R]:
+    """Run a flow whose first parameter is ``tenant`` inside ``tenant_run``. A decorator rather
+    than a ``with`` in each flow, so the flows' own bodies stay about their work."""
+
+    @functools.wraps(body)  # Prefect reads the parameters through __wrapped__
+    def run(tenant: str, *args: Any, **kwargs: Any) -> R:
+        with tenant_run(tenant):
+            return body(tenant, *args, **kwargs)
+
+    return run
