@@ -1,0 +1,156 @@
+"""The dispatcher: one scheduled flow that fans out to the tenants with work due.
+
+A few deployments that take a ``tenant`` parameter, plus this fan-out, instead of one deployment
+per tenant: hundreds of deployments slow Prefect's UI, and schedules then live in the shop DB,
+where ``erp-sync tenant set --every`` edits them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from prefect import flow, get_client, get_run_logger
+from prefect.artifacts import create_table_artifact
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterName,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.deployments import run_deployment
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from flows.tenancy import run_tags
+from quotas.ledger import Ledger
+from shop.db import session_factory
+from shop.entities import SYNC_GROUPS
+from shop.models import Order, Plan, SyncRun, Tenant
+from shop.settings import get_settings
+from shop.tenants import list_tenants
+
+DEFAULT_EVERY_MINUTES = 60  # a group without a schedule hint
+TARGETS = ("sync-tenant", "export-orders", "reconcile-deletes")
+IN_FLIGHT = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED, StateType.CANCELLING]
+
+
+@dataclass(frozen=True)
+class Due:
+    tenant: str
+    plan: str
+    parameters: dict[str, Any]
+
+
+def due_groups(
+    enabled: Iterable[str], schedules: dict[str, Any], last_started: dict[str, dt.datetime], now: dt.datetime
+) -> list[str]:
+    """The enabled groups whose last run started at least their interval ago, or never ran."""
+    return [
+        group
+        for group in enabled
+        if group not in last_started
+        or now - last_started[group] >= dt.timedelta(minutes=int(schedules.get(group, DEFAULT_EVERY_MINUTES)))
+    ]
+
+
+def last_started(session: Session, tenant_id: int) -> dict[str, dt.datetime]:
+    """When each group last ran, from ``sync_runs``: a held or failed run counts too, so a broken
+    ERP is retried at the group's pace, not at every dispatch."""
+    latest = select(SyncRun.entity, func.max(SyncRun.started_at)).where(SyncRun.tenant_id == tenant_id)
+    rows = session.execute(latest.group_by(SyncRun.entity)).all()
+    by_entity = {entity: _aware(started) for entity, started in rows}
+    return {
+        group: max(by_entity[e] for e in entities if e in by_entity)
+        for group, entities in SYNC_GROUPS.items()
+        if any(e in by_entity for e in entities)
+    }
+
+
+def _aware(instant: dt.datetime) -> dt.datetime:
+    return instant if instant.tzinfo else instant.replace(tzinfo=dt.UTC)  # SQLite drops the zone
+
+
+def has_orders_waiting(session: Session, tenant_id: int) -> bool:
+    waiting = select(Order.id).where(Order.tenant_id == tenant_id, Order.origin == "shop", Order.exported_at.is_(None))
+    return session.execute(waiting.limit(1)).first() is not None
+
+
+def due_tenants(target: str, now: dt.datetime) -> list[Due]:
+    """Active tenants, not held by their quota, with work for ``target``. A held tenant is left out,
+    so it costs nothing until an upgrade or a new period lifts the hold."""
+    settings = get_settings()
+    sessions = session_factory(settings.database_url)
+    ledger = Ledger(sessions, lease_seconds=settings.lease_seconds)
+    with sessions() as session:
+        tenant_ids = [tenant.id for tenant in list_tenants(session)]
+    due = []
+    for tenant_id in tenant_ids:
+        # Short sessions, one at a time: the ledger locks the tenant's row in its own transaction.
+        if ledger.refresh_status(tenant_id) != "active":  # lifts a hold whose cause is gone first
+            continue
+        with sessions() as session:
+            tenant = session.get_one(Tenant, tenant_id)
+            parameters = work_for(session, tenant, target, now)
+            if parameters is not None:
+                due.append(Due(tenant.slug, session.get_one(Plan, tenant.plan_id).name, parameters))
+    return due
+
+
+def work_for(session: Session, tenant: Tenant, target: str, now: dt.datetime) -> dict[str, Any] | None:
+    """The parameters of the run ``target`` needs for this tenant now, or None."""
+    if target == "sync-tenant":
+        groups = due_groups(tenant.entities, tenant.schedules, last_started(session, tenant.id), now)
+        return {"tenant": tenant.slug, "entities": groups} if groups else None
+    if target == "export-orders":
+        return {"tenant": tenant.slug} if has_orders_waiting(session, tenant.id) else None
+    return {"tenant": tenant.slug}
+
+
+def tenants_in_flight(deployment: str) -> set[str]:
+    """Tenants with a run of the deployment scheduled, pending or running: a slow run is not
+    stacked up behind at every dispatch."""
+    runs_filter = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=IN_FLIGHT)))
+    names_filter = DeploymentFilter(name=DeploymentFilterName(any_=[deployment]))
+    busy: set[str] = set()
+    with get_client(sync_client=True) as client:
+        offset, page = 0, 200
+        while True:
+            runs = client.read_flow_runs(
+                flow_run_filter=runs_filter, deployment_filter=names_filter, limit=page, offset=offset
+            )
+            busy.update(str(run.parameters.get("tenant")) for run in runs)
+            if len(runs) < page:
+                return busy
+            offset += page
+
+
+@flow(name="dispatch-due-tenants", flow_run_name="dispatch {target}")
+def dispatch_due_tenants(target: str = "sync-tenant") -> list[dict[str, Any]]:
+    """Start a ``target`` run (sync-tenant, export-orders, reconcile-deletes) for every active,
+    not held tenant with work due, tagged with its tenant and plan; never waits for them."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target '{target}' (known: {', '.join(TARGETS)})")
+    logger = get_run_logger()
+    busy = tenants_in_flight(target)
+    started = []
+    for due in due_tenants(target, dt.datetime.now(dt.UTC)):
+        if due.tenant in busy:
+            logger.info("%s: a %s run is already on its way", due.tenant, target)
+            continue
+        run = run_deployment(
+            f"{target}/{target}",
+            parameters=due.parameters,
+            tags=run_tags(due.tenant, due.plan),
+            timeout=0,
+            as_subflow=False,
+        )
+        started.append({**due.parameters, "flow_run_id": str(run.id)})
+    if started:
+        create_table_artifact(table=started, key=f"dispatch-{target}", description=f"{target} runs started")
+    logger.info("%s: %d runs started", target, len(started))
+    return started
