@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ParamSpec, TypeVar
 
+import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -58,5 +59,7 @@ def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
             raise fail(f"cannot use the shop database: {reason}") from None
+        except httpx.TransportError as exc:
+            raise fail(f"cannot reach the Prefect API (PREFECT_API_URL): {exc}") from None
 
     return wrapper

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import credits, db, demo, orders, plans, quarantine, quota, sync, tenant
+from cli import credits, db, demo, orders, plans, quarantine, quota, server, sync, tenant
 
 app = typer.Typer(
     name="erp-sync",
@@ -19,9 +19,11 @@ app.add_typer(credits.app, name="credits")
 app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(orders.app, name="orders")
 app.add_typer(orders.order_app, name="order")
+app.add_typer(server.app, name="server")
 app.command("quota")(quota.quota)
 app.command("sync")(sync.sync)
 app.command("resume")(sync.resume)
 app.command("demo")(demo.demo)
 app.command("reconcile")(sync.reconcile)
 app.command("export")(orders.export)
+app.command("deploy")(server.deploy)

@@ -69,7 +69,9 @@ def add(
     entities: Annotated[str, typer.Option(help="Comma-separated entities to sync.")] = DEFAULT_ENTITIES,
     timezone: Annotated[str, typer.Option(help="Billing periods follow this timezone.")] = "Europe/Madrid",
 ) -> None:
-    """Add a shop on a plan, connected to its ERP."""
+    """Add a shop on a plan, connected to its ERP (and its concurrency limits, when a Prefect server is set)."""
+    from deployments.server import create_tenant_limits  # Prefect loads only when needed
+
     if erp not in known_adapters():
         raise InvalidInput(f"unknown ERP adapter '{erp}' (known: {', '.join(known_adapters())})")
     chosen = check_enabled([e.strip() for e in entities.split(",") if e.strip()])  # refused now, not at sync
@@ -84,7 +86,11 @@ def add(
             timezone=timezone,
             secret_name=secret_name,
         )
+        # Before the commit: a tenant whose limits could not be created is not added either.
+        limits = create_tenant_limits(tenant.slug, tenant.erp_options)
         err.print(f"tenant {tenant.slug} added on plan {plan}")
+    if limits:
+        err.print(f"concurrency limits created: {', '.join(limits)}")
 
 
 @app.command("list")
@@ -147,10 +153,13 @@ def admin_add(slug: str, email: str, name: str = "") -> None:
 @one_line_errors
 def remove(slug: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False) -> None:
     """Delete a tenant and all its shop data and usage history."""
+    from deployments.server import drop_tenant_limits
+
     if not yes:
         typer.confirm(f"Delete tenant {slug} and all its data?", abort=True)
     with open_shop().session() as session:
         remove_tenant(session, slug)
+        drop_tenant_limits(slug)
     err.print(f"tenant {slug} removed")
 
 
