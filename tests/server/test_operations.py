@@ -1,0 +1,205 @@
+"""Operations on a real Prefect server: set-up, deployments, a process worker, per-tenant limits,
+the dispatcher and the alert automations, driven through the `erp-sync` and Prefect commands."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+from uuid import UUID
+
+import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterKey,
+    DeploymentFilter,
+    DeploymentFilterName,
+)
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import run_deployment
+from prefect.events import Event
+from prefect.events.clients import get_events_client
+from sqlalchemy import func, select, update
+
+from erp_adapters.csv_files.samples import write_products
+from shop.db import session_factory, unit_of_work
+from shop.models import ProductVariant, SyncRun, Tenant
+from tests.server.conftest import Ops, free_port
+
+RUN_TIMEOUT = 120
+
+
+class Inbox(BaseHTTPRequestHandler):
+    received: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        Inbox.received.append(json.loads(body or b"{}"))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:  # keep the test output quiet
+        pass
+
+
+@pytest.fixture(scope="module")
+def inbox() -> Iterator[str]:
+    """A webhook on loopback that records what the notification automations post."""
+    server = HTTPServer(("127.0.0.1", free_port()), Inbox)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/alerts"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def deployed(ops: Ops, inbox: str) -> tuple[str, str]:
+    """`server init` twice (the second must change nothing), then `erp-sync deploy`."""
+    started = time.monotonic()
+    first = ops.cli("server", "init", "--notify-url", inbox).stdout
+    ops.timings["server init (s)"] = time.monotonic() - started
+    second = ops.cli("server", "init").stdout
+    started = time.monotonic()
+    ops.cli("deploy", "--name", "sync-tenant", "--name", "dispatch-due-tenants")
+    ops.timings["deploy 2 deployments (s)"] = time.monotonic() - started
+    with get_client(sync_client=True) as client:  # its schedules would fire mid-test; runs are triggered here
+        client.pause_deployment(client.read_deployment_by_name("dispatch-due-tenants/dispatch-due-tenants").id)
+    return first, second
+
+
+def add_tenant(ops: Ops, slug: str, drop: Path, products: int, plan: str = "starter") -> str:
+    drop.mkdir()
+    write_products(drop, products)
+    return ops.cli("tenant", "add", slug, "--plan", plan, "--erp-option", f"path={drop}").stderr
+
+
+def trigger(slug: str, **parameters: Any) -> FlowRun:
+    return run_deployment("sync-tenant/sync-tenant", parameters={"tenant": slug, **parameters}, timeout=0)
+
+
+def wait_final(run_id: UUID, timeout: float = RUN_TIMEOUT) -> FlowRun:
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            run = client.read_flow_run(run_id)
+            if run.state is not None and run.state.is_final():
+                return run
+            time.sleep(0.5)
+    pytest.fail(f"flow run {run_id} did not finish within {timeout} s")
+
+
+def import_windows(ops: Ops, slug: str) -> list[tuple[dt.datetime, dt.datetime]]:
+    with session_factory(ops.shop_url)() as session:
+        tenant_id = session.scalars(select(Tenant.id).where(Tenant.slug == slug)).one()
+        rows = session.execute(
+            select(SyncRun.started_at, SyncRun.ended_at).where(SyncRun.tenant_id == tenant_id).order_by(SyncRun.id)
+        ).all()
+    return [(started, ended) for started, ended in rows]
+
+
+def test_server_init_is_idempotent(ops: Ops, deployed: tuple[str, str]) -> None:
+    first, second = deployed
+    assert "created" in first and "automation" in first
+    assert "created" not in second and "updated" not in second
+    with get_client(sync_client=True) as client:
+        assert client.read_work_pool("erp-sync").type == "process"
+        names = {a.name for a in client.read_automations()}
+        deployments = client.read_deployments(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["sync-tenant", "dispatch-due-tenants"]))
+        )
+    assert {"erp-sync: quota exhausted", "erp-sync: quota threshold", "erp-sync: run failed"} <= names
+    schedules = {s.slug: s.parameters for d in deployments for s in d.schedules}
+    assert schedules["syncs-due"] == {"target": "sync-tenant"}
+
+
+def test_sync_tenant_runs_on_a_worker(ops: Ops, deployed: Any, worker: None, tmp_path: Path) -> None:
+    added = add_tenant(ops, "shop-a", tmp_path / "shop-a", 30)
+    assert "concurrency limits created: tenant:shop-a" in added
+    started = time.monotonic()
+    run = wait_final(trigger("shop-a").id)
+    ops.timings["trigger → Completed via worker (s)"] = time.monotonic() - started
+    assert run.state is not None and run.state.is_completed(), run.state
+    assert run.name == "sync shop-a"
+    assert {"tenant:shop-a", "plan:starter"} <= set(run.tags)
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["shop-a-products-report"]))
+        )
+        assert client.read_global_concurrency_limit_by_name("tenant:shop-a").active_slots == 0
+    assert artifacts and json.loads(str(artifacts[0].data))[0]["written"] == 30
+    with session_factory(ops.shop_url)() as session:
+        stored = session.scalar(
+            select(func.count()).select_from(ProductVariant).join(Tenant).where(Tenant.slug == "shop-a")
+        )
+    assert stored == 30
+
+
+def test_the_tenant_limit_serialises_one_tenant_not_others(
+    ops: Ops, deployed: Any, worker: None, tmp_path: Path
+) -> None:
+    add_tenant(ops, "shop-b", tmp_path / "shop-b", 3000, plan="business")
+    add_tenant(ops, "shop-c", tmp_path / "shop-c", 3000, plan="business")
+    first, second, other = trigger("shop-b"), trigger("shop-b"), trigger("shop-c")
+    runs = [wait_final(run.id) for run in (first, second, other)]
+    assert all(run.state is not None and run.state.is_completed() for run in runs), [r.state for r in runs]
+    (b1, b2), (c,) = sorted(import_windows(ops, "shop-b")), import_windows(ops, "shop-c")
+    assert b2[0] >= b1[1], "the second run of shop-b imported while the first still held the tenant"
+    assert c[0] < b1[1] and b1[0] < c[1], "shop-c waited for shop-b"
+    later_start = max(run.start_time for run in runs[:2] if run.start_time is not None)
+    assert later_start < b1[1], "both shop-b runs were running at once: the second waited for the slot"
+    ops.timings["shop-b first import (s)"] = (b1[1] - b1[0]).total_seconds()
+    ops.timings["shop-b hand-over gap (s)"] = (b2[0] - b1[1]).total_seconds()
+
+
+def test_dispatcher_starts_due_active_tenants_only(ops: Ops, deployed: Any, worker: None, tmp_path: Path) -> None:
+    add_tenant(ops, "shop-d", tmp_path / "shop-d", 5)  # never synced: due
+    add_tenant(ops, "shop-e", tmp_path / "shop-e", 5)  # never synced, but held at its ceiling
+    with unit_of_work(ops.shop_url) as session:
+        session.execute(
+            update(Tenant).where(Tenant.slug == "shop-e").values(status="over_credit_limit", credits_used=1000)
+        )
+    dispatch = run_deployment(
+        "dispatch-due-tenants/dispatch-due-tenants", parameters={"target": "sync-tenant"}, timeout=0
+    )
+    dispatched = wait_final(dispatch.id)
+    assert dispatched.state is not None and dispatched.state.is_completed(), dispatched.state
+    with get_client(sync_client=True) as client:
+        started = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["sync-tenant"])),
+        )
+    by_tenant = {run.parameters["tenant"]: run for run in started if run.created and run.created > dispatched.created}
+    assert set(by_tenant) == {"shop-d"}  # shop-a/b/c ran minutes ago (hourly default), shop-e is held
+    assert by_tenant["shop-d"].parameters["entities"] == ["products"]
+    assert {"tenant:shop-d", "plan:starter"} <= set(by_tenant["shop-d"].tags)
+    assert wait_final(by_tenant["shop-d"].id).state.is_completed()  # type: ignore[union-attr]
+
+
+async def send(event: Event) -> None:
+    async with get_events_client() as events:
+        await events.emit(event)
+
+
+def test_quota_exhausted_event_notifies_ops(ops: Ops, deployed: Any) -> None:
+    Inbox.received.clear()
+    asyncio.run(
+        send(
+            Event(
+                event="erp-sync.quota.exhausted",
+                resource={"prefect.resource.id": "erp-sync.tenant.shop-z", "prefect.resource.name": "shop-z"},
+                payload={"kind": "credits", "used": 1000, "limit": 1000, "message": "1,000/1,000 credits used"},
+            )
+        )
+    )
+    deadline = time.monotonic() + 30
+    while not Inbox.received and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert Inbox.received, "no notification reached the webhook"
+    assert "shop-z" in Inbox.received[0]["subject"]
+    assert "1,000/1,000 credits used" in Inbox.received[0]["text"]
