@@ -1,22 +1,26 @@
 """Extract: open the tenant's ERP adapter and stream pages from the saved cursor.
 
 Pages are produced by a generator in the flow's process (the adapter keeps its file or HTTP
-session open between pages); each page then goes through the transform and load tasks.
+session open between pages); each page then goes through the transform and load tasks. A
+generator cannot be a Prefect task that retries, so a transient ERP fault is retried here, with
+the load task's policy: the stream resumes from the cursor of the last page handed over.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from erp_adapters.base import Cursor, Entity, ErpAdapter, Page
-from erp_adapters.errors import AdapterConfigError
+from erp_adapters.errors import AdapterConfigError, TransientErpError
 from erp_adapters.registry import create_adapter
 from shop.cursors import read_cursor
 from shop.db import session_factory
 from shop.models import Tenant
+from tasks.retry import RETRY_DELAYS, pause_before
 
 
 @dataclass(frozen=True)
@@ -24,8 +28,18 @@ class Source:
     adapter: ErpAdapter
     cursor: Cursor | None
 
-    def pages(self, entity: str, page_size: int) -> Iterator[Page]:
-        return self.adapter.fetch(Entity(entity), self.cursor, page_size)
+    def pages(self, entity: str, page_size: int, sleep: Callable[[float], None] = time.sleep) -> Iterator[Page]:
+        cursor = self.cursor
+        for attempt in range(len(RETRY_DELAYS) + 1):
+            try:
+                for page in self.adapter.fetch(Entity(entity), cursor, page_size):
+                    yield page
+                    cursor = page.cursor  # the caller has loaded it by the time it asks for the next
+                return
+            except TransientErpError:
+                if attempt == len(RETRY_DELAYS):
+                    raise
+                sleep(pause_before(attempt))
 
     def estimate(self, entity: str) -> int | None:
         return self.adapter.estimate(Entity(entity), self.cursor)

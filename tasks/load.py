@@ -11,11 +11,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NONE
-from prefect.states import State
-from sqlalchemy.exc import OperationalError
 
-from erp_adapters.errors import TransientErpError
-from quotas.errors import LeaseExpired, QuotaExceeded
+from quotas.errors import QuotaExceeded
 from quotas.guard import BatchGuard
 from quotas.ledger import Ledger
 from quotas.thresholds import ThresholdCrossed
@@ -25,6 +22,7 @@ from shop.db import session_factory, unit_of_work
 from shop.entities import get_spec
 from shop.quarantine import quarantine
 from tasks.batch import Batch
+from tasks.retry import RETRY_DELAYS, RETRY_JITTER, is_transient
 
 
 @dataclass(frozen=True)
@@ -143,25 +141,13 @@ def load(
     )
 
 
-def is_transient(task: object, task_run: object, state: State) -> bool:
-    """Retry a batch only when a later attempt may succeed: a dropped DB connection, a lost lease.
-    Bad data and quota stops never retry (they would fail or stop the same way again)."""
-    try:
-        state.result()
-    except (OperationalError, LeaseExpired, TransientErpError):
-        return True
-    except Exception:
-        return False
-    return False
-
-
 @task(
     name="load",
     task_run_name="load batch {batch_no}",
     cache_policy=NONE,
-    retries=3,
-    retry_delay_seconds=[1, 5, 20],
-    retry_jitter_factor=0.5,
+    retries=len(RETRY_DELAYS),
+    retry_delay_seconds=list(RETRY_DELAYS),
+    retry_jitter_factor=RETRY_JITTER,
     retry_condition_fn=is_transient,
 )
 def load_batch(

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from erp_adapters.errors import MalformedSource, TransientErpError
 from quotas.errors import LeaseExpired, QuotaExceeded
-from tasks.load import is_transient
+from tasks.retry import is_transient
 
 
 @pytest.mark.parametrize(
