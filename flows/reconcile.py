@@ -11,7 +11,7 @@ from prefect.states import Cancelled, State
 
 from flows.reporting import emit_exhausted, install_log_filter
 from flows.sync_tenant import entities_to_run
-from flows.tenancy import holds_tenant
+from flows.tenancy import holds_tenant, run_name
 from quotas.ledger import Ledger
 from shop.db import session_factory
 from shop.entities import SYNC_GROUPS
@@ -22,7 +22,7 @@ from tasks.load import LoadTarget
 from tasks.reconcile import reconcile_entity
 
 
-@flow(name="reconcile-deletes", flow_run_name="reconcile {tenant}")
+@flow(name="reconcile-deletes", flow_run_name=run_name("reconcile"))
 @holds_tenant
 def reconcile_deletes(tenant: str, entities: list[str] | None = None) -> dict[str, Any] | State:
     """Delete from the shop what the ERP no longer has, children before parents (contacts before

@@ -17,7 +17,7 @@ from prefect.futures import PrefectFuture
 from prefect.states import Cancelled, State
 
 from flows.imports import IMPORT_FLOWS
-from flows.tenancy import holds_tenant
+from flows.tenancy import holds_tenant, run_name
 from quotas.ledger import Ledger
 from shop.db import session_factory
 from shop.entities import SYNC_GROUPS, check_enabled, dependency_levels, priority_order
@@ -87,7 +87,7 @@ def run_wave(tenant: str, wave: list[str], dry_run: bool) -> list[GroupOutcome]:
     return [future.result() for future in futures]
 
 
-@flow(name="sync-tenant", flow_run_name="sync {tenant}")
+@flow(name="sync-tenant", flow_run_name=run_name("sync"))
 @holds_tenant
 def sync_tenant(tenant: str, entities: list[str] | None = None, dry_run: bool = False) -> dict[str, Any] | State:
     """Run the tenant's imports. A quota stop in one of them ends the whole run in that state."""

@@ -38,6 +38,18 @@ def run_tags(tenant: str, plan: str) -> list[str]:
     return [f"tenant:{tenant}", f"plan:{plan}"]
 
 
+def run_name(verb: str) -> Callable[[], str]:
+    """A ``flow_run_name`` for the run list: ``sync acme · stock, customers``, or ``sync acme``
+    when the run covers every enabled group."""
+
+    def name() -> str:
+        parameters = flow_run.parameters
+        groups = parameters.get("entities")
+        return f"{verb} {parameters['tenant']}" + (f" · {', '.join(groups)}" if groups else "")
+
+    return name
+
+
 def tenant_scope(slug: str) -> TenantScope:
     """The tenant's plan and limits; an unknown tenant fails here, before anything is created."""
     with session_factory(get_settings().database_url)() as session:

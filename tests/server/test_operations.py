@@ -178,7 +178,9 @@ def test_dispatcher_starts_due_active_tenants_only(ops: Ops, deployed: Any, work
     assert set(by_tenant) == {"shop-d"}  # shop-a/b/c ran minutes ago (hourly default), shop-e is held
     assert by_tenant["shop-d"].parameters["entities"] == ["products"]
     assert {"tenant:shop-d", "plan:starter"} <= set(by_tenant["shop-d"].tags)
-    assert wait_final(by_tenant["shop-d"].id).state.is_completed()  # type: ignore[union-attr]
+    finished = wait_final(by_tenant["shop-d"].id)
+    assert finished.state is not None and finished.state.is_completed(), finished.state
+    assert finished.name == "sync shop-d · products"
 
 
 async def send(event: Event) -> None:
