@@ -111,6 +111,11 @@ def ops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ops]:
         "PREFECT_WORKER_PREFETCH_SECONDS": "1",
         "ERP_SYNC_DATABASE_URL": shop_url,
         "ERP_SYNC_BATCH_SIZE": "100",
+        # A killed run's quota reservations come back after this; batches take well under it.
+        "ERP_SYNC_LEASE_SECONDS": "20",
+        # As the README's production set-up: leases survive a server restart.
+        "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect.server.concurrency.lease_storage.filesystem",
+        "PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS": "1",  # expired leases freed within 1 s, not 15
     }
     processes: list[subprocess.Popen[bytes]] = []
     timings: dict[str, float] = {}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +31,7 @@ from prefect.events.clients import get_events_client
 from sqlalchemy import func, select, update
 
 from erp_adapters.csv_files.samples import write_products
+from quotas.ledger import Ledger
 from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, SyncRun, Tenant
 from tests.server.conftest import Ops, free_port
@@ -144,8 +147,8 @@ def test_sync_tenant_runs_on_a_worker(ops: Ops, deployed: Any, worker: None, tmp
 def test_the_tenant_limit_serialises_one_tenant_not_others(
     ops: Ops, deployed: Any, worker: None, tmp_path: Path
 ) -> None:
-    add_tenant(ops, "shop-b", tmp_path / "shop-b", 3000, plan="business")
-    add_tenant(ops, "shop-c", tmp_path / "shop-c", 3000, plan="business")
+    add_tenant(ops, "shop-b", tmp_path / "shop-b", 2000, plan="business")
+    add_tenant(ops, "shop-c", tmp_path / "shop-c", 2000, plan="business")
     first, second, other = trigger("shop-b"), trigger("shop-b"), trigger("shop-c")
     runs = [wait_final(run.id) for run in (first, second, other)]
     assert all(run.state is not None and run.state.is_completed() for run in runs), [r.state for r in runs]
@@ -205,3 +208,45 @@ def test_quota_exhausted_event_notifies_ops(ops: Ops, deployed: Any) -> None:
     assert Inbox.received, "no notification reached the webhook"
     assert "shop-z" in Inbox.received[0]["subject"]
     assert "1,000/1,000 credits used" in Inbox.received[0]["text"]
+
+
+def stored_variants(ops: Ops, slug: str) -> int:
+    with session_factory(ops.shop_url)() as session:
+        return int(
+            session.scalar(select(func.count()).select_from(ProductVariant).join(Tenant).where(Tenant.slug == slug))
+            or 0
+        )
+
+
+def slots_taken(slug: str) -> int:
+    with get_client(sync_client=True) as client:
+        return client.read_global_concurrency_limit_by_name(f"tenant:{slug}").active_slots
+
+
+def test_a_killed_run_leaks_no_slot_and_no_budget(ops: Ops, deployed: Any, worker: None, tmp_path: Path) -> None:
+    add_tenant(ops, "shop-k", tmp_path / "shop-k", 4000, plan="pro")
+    killed = trigger("shop-k")
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while stored_variants(ops, "shop-k") == 0 and time.monotonic() < deadline:  # mid-import
+        time.sleep(0.2)
+    with get_client(sync_client=True) as client:
+        pid = client.read_flow_run(killed.id).infrastructure_pid
+    assert pid and slots_taken("shop-k") == 1
+    os.kill(int(pid.split(":")[-1]), signal.SIGKILL)  # the run's process dies as with its machine
+    killed_at = time.monotonic()
+    assert wait_final(killed.id).state.is_crashed()  # type: ignore[union-attr]
+    while slots_taken("shop-k") and time.monotonic() - killed_at < 120:
+        time.sleep(1)
+    ops.timings["slot back after kill (s)"] = time.monotonic() - killed_at
+    assert slots_taken("shop-k") == 0
+    partial = stored_variants(ops, "shop-k")
+    assert 0 < partial < 4000
+
+    resumed = wait_final(trigger("shop-k").id)
+    assert resumed.state is not None and resumed.state.is_completed(), resumed.state
+    assert stored_variants(ops, "shop-k") == 4000
+    with session_factory(ops.shop_url)() as session:
+        tenant_id = session.scalars(select(Tenant.id).where(Tenant.slug == "shop-k")).one()
+    usage = Ledger(session_factory(ops.shop_url)).usage(tenant_id)
+    assert (usage.credits_reserved, usage.processes_reserved) == (0, 0)  # the killed run's leases expired
+    assert (usage.credits_used, usage.processes_used) == (4000, 4000)  # every write counted once
