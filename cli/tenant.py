@@ -153,13 +153,13 @@ def admin_add(slug: str, email: str, name: str = "") -> None:
 @one_line_errors
 def remove(slug: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False) -> None:
     """Delete a tenant and all its shop data and usage history."""
-    from deployments.server import drop_tenant_limits
+    from deployments.server import delete_tenant_limit
 
     if not yes:
         typer.confirm(f"Delete tenant {slug} and all its data?", abort=True)
     with open_shop().session() as session:
         remove_tenant(session, slug)
-        drop_tenant_limits(slug)
+        delete_tenant_limit(slug)
     err.print(f"tenant {slug} removed")
 
 

@@ -109,7 +109,8 @@ def create_tenant_limits(slug: str, erp_options: dict[str, object]) -> list[str]
         return ensure_limits(client, limits_for(slug, dict(erp_options)))
 
 
-def drop_tenant_limits(slug: str) -> bool:
+def delete_tenant_limit(slug: str) -> bool:
+    """Delete a removed tenant's own limit; an ERP endpoint's limit may serve other tenants."""
     if not PREFECT_API_URL.value():
         return False
     with get_client(sync_client=True) as client:
