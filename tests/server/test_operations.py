@@ -161,29 +161,51 @@ def test_the_tenant_limit_serialises_one_tenant_not_others(
     ops.timings["shop-b hand-over gap (s)"] = (b2[0] - b1[1]).total_seconds()
 
 
-def test_dispatcher_starts_due_active_tenants_only(ops: Ops, deployed: Any, worker: None, tmp_path: Path) -> None:
-    add_tenant(ops, "shop-d", tmp_path / "shop-d", 5)  # never synced: due
-    add_tenant(ops, "shop-e", tmp_path / "shop-e", 5)  # never synced, but held at its ceiling
-    with unit_of_work(ops.shop_url) as session:
-        session.execute(
-            update(Tenant).where(Tenant.slug == "shop-e").values(status="over_credit_limit", credits_used=1000)
-        )
+def dispatch_syncs() -> dict[str, FlowRun]:
+    """One dispatcher run on the worker; the sync-tenant runs it started, by tenant."""
     dispatch = run_deployment(
         "dispatch-due-tenants/dispatch-due-tenants", parameters={"target": "sync-tenant"}, timeout=0
     )
     dispatched = wait_final(dispatch.id)
     assert dispatched.state is not None and dispatched.state.is_completed(), dispatched.state
     with get_client(sync_client=True) as client:
-        started = client.read_flow_runs(
-            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["sync-tenant"])),
+        runs = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["sync-tenant"]))
         )
-    by_tenant = {run.parameters["tenant"]: run for run in started if run.created and run.created > dispatched.created}
-    assert set(by_tenant) == {"shop-d"}  # shop-a/b/c ran minutes ago (hourly default), shop-e is held
-    assert by_tenant["shop-d"].parameters["entities"] == ["products"]
-    assert {"tenant:shop-d", "plan:starter"} <= set(by_tenant["shop-d"].tags)
-    finished = wait_final(by_tenant["shop-d"].id)
+    return {run.parameters["tenant"]: run for run in runs if run.created and run.created > dispatched.created}
+
+
+def test_a_held_tenant_is_not_dispatched_until_its_upgrade(
+    ops: Ops, deployed: Any, worker: None, tmp_path: Path
+) -> None:
+    add_tenant(ops, "shop-d", tmp_path / "shop-d", 5)  # never synced: due
+    add_tenant(ops, "shop-e", tmp_path / "shop-e", 1100)  # more variants than starter's 1,000 credits
+    ceiling = wait_final(trigger("shop-e").id)
+    assert ceiling.state is not None and ceiling.state.name == "CreditCeiling", ceiling.state
+    assert "1,000/1,000 credits used" in str(ceiling.state.message)
+    with unit_of_work(ops.shop_url) as session:  # two hours pass: its hourly products sync is due again
+        shop_e = select(Tenant.id).where(Tenant.slug == "shop-e").scalar_subquery()
+        session.execute(
+            update(SyncRun)
+            .where(SyncRun.tenant_id == shop_e)
+            .values(started_at=SyncRun.started_at - dt.timedelta(hours=2))
+        )
+
+    first = dispatch_syncs()
+    assert set(first) == {"shop-d"}  # shop-e is held; shop-a, b and c ran minutes ago (hourly default)
+    assert first["shop-d"].parameters["entities"] == ["products"]
+    assert {"tenant:shop-d", "plan:starter"} <= set(first["shop-d"].tags)
+    finished = wait_final(first["shop-d"].id)
     assert finished.state is not None and finished.state.is_completed(), finished.state
     assert finished.name == "sync shop-d · products"
+
+    ops.cli("tenant", "set-plan", "shop-e", "basic")
+    second = dispatch_syncs()
+    assert set(second) == {"shop-e"}
+    resumed = wait_final(second["shop-e"].id)
+    assert resumed.state is not None and resumed.state.is_completed(), resumed.state
+    assert {"tenant:shop-e", "plan:basic"} <= set(resumed.tags)
+    assert stored_variants(ops, "shop-e") == 1100
 
 
 async def send(event: Event) -> None:
