@@ -50,7 +50,7 @@ def run_name(verb: str) -> Callable[[], str]:
     return name
 
 
-def tenant_scope(slug: str) -> TenantScope:
+def read_scope(slug: str) -> TenantScope:
     """The tenant's plan and limits; an unknown tenant fails here, before anything is created."""
     with session_factory(get_settings().database_url)() as session:
         tenant = get_tenant(session, slug)
@@ -68,22 +68,22 @@ def tag_this_run(extra: list[str]) -> None:
 
 
 @contextmanager
-def tenant_run(slug: str) -> Iterator[TenantScope]:
+def in_tenant_scope(slug: str) -> Iterator[TenantScope]:
     """Tag this run and every run and task it starts, then hold the tenant's concurrency slots."""
     install_log_filter()  # an unknown tenant is logged as its one line
-    scope = tenant_scope(slug)
+    scope = read_scope(slug)
     tag_this_run(scope.tags)
     with tags(*scope.tags), tenant_slots(scope.limits):
         yield scope
 
 
 def holds_tenant(body: Callable[..., R]) -> Callable[..., R]:
-    """Run a flow whose first parameter is ``tenant`` inside ``tenant_run``. A decorator rather
+    """Run a flow whose first parameter is ``tenant`` inside ``in_tenant_scope``. A decorator rather
     than a ``with`` in each flow, so the flows' own bodies stay about their work."""
 
     @functools.wraps(body)  # Prefect reads the parameters through __wrapped__
     def run(tenant: str, *args: Any, **kwargs: Any) -> R:
-        with tenant_run(tenant):
+        with in_tenant_scope(tenant):
             return body(tenant, *args, **kwargs)
 
     return run
