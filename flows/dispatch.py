@@ -30,7 +30,8 @@ from flows.tenancy import run_tags
 from quotas.ledger import Ledger
 from shop.db import session_factory
 from shop.entities import SYNC_GROUPS
-from shop.models import Order, Plan, SyncRun, Tenant
+from shop.models import Plan, SyncRun, Tenant
+from shop.outbox import count_waiting
 from shop.settings import get_settings
 from shop.tenants import list_tenants
 
@@ -75,11 +76,6 @@ def _aware(instant: dt.datetime) -> dt.datetime:
     return instant if instant.tzinfo else instant.replace(tzinfo=dt.UTC)  # SQLite drops the zone
 
 
-def has_orders_waiting(session: Session, tenant_id: int) -> bool:
-    waiting = select(Order.id).where(Order.tenant_id == tenant_id, Order.origin == "shop", Order.exported_at.is_(None))
-    return session.execute(waiting.limit(1)).first() is not None
-
-
 def due_tenants(target: str, now: dt.datetime) -> list[Due]:
     """Active tenants, not held by their quota, with work for ``target``. A held tenant is left out,
     so it costs nothing until an upgrade or a new period lifts the hold."""
@@ -107,7 +103,7 @@ def work_for(session: Session, tenant: Tenant, target: str, now: dt.datetime) ->
         groups = due_groups(tenant.entities, tenant.schedules, last_started(session, tenant.id), now)
         return {"tenant": tenant.slug, "entities": groups} if groups else None
     if target == "export-orders":
-        return {"tenant": tenant.slug} if has_orders_waiting(session, tenant.id) else None
+        return {"tenant": tenant.slug} if count_waiting(session, tenant.id) else None
     return {"tenant": tenant.slug}
 
 

@@ -71,8 +71,8 @@ def test_exports_go_where_orders_wait_and_reconciles_to_every_active_tenant(shop
     sent = tenant(shop, "sent", entities=["products"])
     tenant(shop, "held", entities=["products"], status="over_credit_limit", credits_used=1_000)
     with unit_of_work(shop) as session:
-        session.add(Order(tenant_id=waiting, number="W-1", origin="shop", customer_code="C1"))
-        session.add(Order(tenant_id=sent, number="S-1", origin="shop", customer_code="C1", exported_at=NOW))
-        session.add(Order(tenant_id=sent, number="E-1", origin="erp", customer_code="C1"))
+        session.add(Order(tenant_id=waiting, number="W-1", customer_code="C1", export_state="pending"))
+        session.add(Order(tenant_id=sent, number="S-1", customer_code="C1", export_state="sent"))
+        session.add(Order(tenant_id=sent, number="F-1", customer_code="C1", export_state="failed"))
     assert [d.parameters for d in due_tenants("export-orders", NOW)] == [{"tenant": "waiting"}]
     assert [d.tenant for d in due_tenants("reconcile-deletes", NOW)] == ["sent", "waiting"]

@@ -70,8 +70,8 @@ def deployed(ops: Ops, inbox: str) -> tuple[str, str]:
     ops.timings["server init (s)"] = time.monotonic() - started
     second = ops.cli("server", "init").stdout
     started = time.monotonic()
-    ops.cli("deploy", "--name", "sync-tenant", "--name", "dispatch-due-tenants")
-    ops.timings["deploy 2 deployments (s)"] = time.monotonic() - started
+    ops.cli("deploy")
+    ops.timings["deploy all (s)"] = time.monotonic() - started
     with get_client(sync_client=True) as client:  # its schedules would fire mid-test; runs are triggered here
         client.pause_deployment(client.read_deployment_by_name("dispatch-due-tenants/dispatch-due-tenants").id)
     return first, second
@@ -114,12 +114,18 @@ def test_server_init_is_idempotent(ops: Ops, deployed: tuple[str, str]) -> None:
     with get_client(sync_client=True) as client:
         assert client.read_work_pool("erp-sync").type == "process"
         names = {a.name for a in client.read_automations()}
-        deployments = client.read_deployments(
-            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["sync-tenant", "dispatch-due-tenants"]))
-        )
+        deployments = client.read_deployments()
     assert {"erp-sync: quota exhausted", "erp-sync: quota threshold", "erp-sync: run failed"} <= names
+    assert {d.name for d in deployments} == {
+        "sync-tenant",
+        "dispatch-due-tenants",
+        "export-orders",
+        "reconcile-deletes",
+        "roll-usage-period",
+    }
     schedules = {s.slug: s.parameters for d in deployments for s in d.schedules}
     assert schedules["syncs-due"] == {"target": "sync-tenant"}
+    assert schedules["kyiv"] == {"timezone": "Europe/Kyiv"}
 
 
 def test_sync_tenant_runs_on_a_worker(ops: Ops, deployed: Any, worker: None, tmp_path: Path) -> None:
