@@ -23,7 +23,7 @@ from shop.tenants import add_tenant
 from tasks.transform import transform_page
 from tests.reliability.kill_points import run_in_child
 
-VARIANTS, BATCH, LEASE_SECONDS = 200, 25, 1
+VARIANTS, BATCH, LEASE_SECONDS = 200, 25, 5  # a lease outlives a slow batch on a loaded machine
 MIN_KILL_POINTS = 50
 
 
