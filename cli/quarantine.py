@@ -13,7 +13,7 @@ from cli._output import err, one_line_errors, print_json, table
 from cli.sync import EXIT_HELD
 from shop.entities import get_spec
 from shop.errors import InvalidInput
-from shop.models import QuarantinedRecord
+from shop.models import QuarantinedRecord, as_utc
 from shop.quarantine import list_quarantined
 from shop.tenants import get_tenant
 
@@ -25,9 +25,7 @@ RAW_WIDTH = 80  # characters of the raw row shown in the table; --json has all o
 def _when(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is None:  # SQLite gives back naive datetimes; they were stored in UTC
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).isoformat()
+    return as_utc(value).astimezone(dt.UTC).isoformat()
 
 
 def record_json(record: QuarantinedRecord) -> dict[str, Any]:

@@ -10,15 +10,16 @@ from sqlalchemy import select
 from cli._context import open_shop
 from cli._output import err, one_line_errors, print_json, table
 from erp_adapters.registry import known_adapters
-from shop.entities import DEFAULT_PRIORITIES, check_enabled
+from shop.audit import record_change
+from shop.entities import check_enabled
 from shop.errors import InvalidInput
 from shop.models import AdminUser, Plan, Tenant
 from shop.staff import add_admin
-from shop.tenants import add_tenant, get_plan, get_tenant, list_tenants, remove_tenant
+from shop.tenant_settings import SettingsChange, apply_settings, effective_priorities
+from shop.tenants import add_tenant, get_plan, get_tenant, list_tenants, looks_secret, remove_tenant
 
 app = typer.Typer(help="Add and manage tenants (shops).", no_args_is_help=True)
 
-SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")
 DEFAULT_ENTITIES = "products"
 
 
@@ -28,7 +29,7 @@ def parse_options(pairs: list[str]) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise InvalidInput(f"--erp-option takes KEY=VALUE, got '{pair}'")
-        if any(word in key.lower() for word in SECRET_WORDS):
+        if looks_secret(key):
             raise InvalidInput(
                 f"'{key}' looks like a secret: keep it out of the shop DB and pass --secret-name with the name "
                 "of the environment variable or Prefect Secret block that holds it"
@@ -52,7 +53,7 @@ def tenant_json(tenant: Tenant, plan: Plan) -> dict[str, Any]:
         "secret_name": tenant.erp_secret_name,
         "entities": tenant.entities,
         "schedules": tenant.schedules,
-        "priorities": tenant.priorities or list(DEFAULT_PRIORITIES),
+        "priorities": effective_priorities(tenant),
     }
 
 
@@ -177,22 +178,24 @@ def set_(
     ] = None,
 ) -> None:
     """Switch a tenant's entities on or off, set how often each is synced and what goes first."""
+    change = SettingsChange(
+        entities=entities.split(",") if entities is not None else None,
+        schedules=dict(parse_every(pair) for pair in every or []),
+        priorities=priorities.split(",") if priorities is not None else None,
+    )
     with open_shop().session() as session:
         tenant = get_tenant(session, slug)
-        if entities is not None:
-            tenant.entities = check_enabled([e.strip() for e in entities.split(",") if e.strip()])
-        schedules = dict(tenant.schedules)
-        for pair in every or []:
-            entity, _, minutes = pair.partition("=")
-            check_enabled([entity])
-            if not minutes.isdigit() or int(minutes) < 1:
-                raise InvalidInput(f"--every takes ENTITY=MINUTES with a whole number of minutes, got '{pair}'")
-            schedules[entity] = int(minutes)
-        tenant.schedules = schedules
-        if priorities is not None:
-            tenant.priorities = check_enabled([e.strip() for e in priorities.split(",") if e.strip()])
-        order = ",".join(tenant.priorities or DEFAULT_PRIORITIES)
+        changed = apply_settings(tenant, change)
+        if changed:
+            record_change(session, tenant.id, "cli", "settings", changed)
         err.print(
-            f"tenant {slug}: entities {','.join(tenant.entities)}; every {schedules or 'default'}; "
-            f"when the budget runs short: {order}"
+            f"tenant {slug}: entities {','.join(tenant.entities)}; every {tenant.schedules or 'default'}; "
+            f"when the budget runs short: {','.join(effective_priorities(tenant))}"
         )
+
+
+def parse_every(pair: str) -> tuple[str, int]:
+    entity, _, minutes = pair.partition("=")
+    if not minutes.isdigit():
+        raise InvalidInput(f"--every takes ENTITY=MINUTES with a whole number of minutes, got '{pair}'")
+    return entity, int(minutes)

@@ -45,6 +45,11 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A stored timestamp as an aware UTC datetime: SQLite hands them back naive."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON, list[dict[str, Any]]: JSON}
@@ -401,3 +406,26 @@ CREDITED_MODELS: tuple[type[TenantOwned], ...] = (
     SalesRep,
     AdminUser,
 )
+
+
+class ConsoleToken(TenantOwned, Base):
+    """A tenant's token for the usage console, kept only as its SHA-256 digest: the token itself
+    is shown once, when it is created."""
+
+    __tablename__ = "console_tokens"
+    __table_args__ = (UniqueConstraint("tenant_id"), UniqueConstraint("digest"))
+
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc)
+
+
+class AuditEntry(TenantOwned, Base):
+    """One change to a tenant's configuration: who made it, what it was (before and after)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_tenant", "tenant_id", "created_at"),)
+
+    actor: Mapped[str] = mapped_column(String(16))  # tenant | ops | cli
+    action: Mapped[str] = mapped_column(String(32))  # settings | plan_request | quarantine_retry | token
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc)

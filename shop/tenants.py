@@ -17,6 +17,21 @@ from shop.models import Plan, Tenant
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 POLICIES = ("notify", "pause")
+SECRET_WORDS = ("password", "passwd", "secret", "token", "api_key", "apikey", "credential", "private_key")
+
+
+def looks_secret(key: str) -> bool:
+    """An option name that suggests a secret: such options are refused, and never shown."""
+    return any(word in key.lower() for word in SECRET_WORDS)
+
+
+def public_options(options: dict[str, Any]) -> dict[str, Any]:
+    """ERP options with every key that looks like a secret left out, at any depth."""
+    return {
+        key: public_options(value) if isinstance(value, dict) else value
+        for key, value in options.items()
+        if not looks_secret(key)
+    }
 
 
 def plan_terms(plan: Plan) -> PlanTerms:
