@@ -53,6 +53,13 @@ def show_quota(report: QuotaReport) -> None:
     print(f"credits: {breakdown}")
     spent = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in report.process_breakdown.items())
     print(f"processes this period: {spent or 'none yet'}")
+    print(f"forecast: {report.forecast['sentence']}")
+    storage = report.storage
+    print(
+        f"storage: {storage['total_bytes']:,} bytes (database {storage['database_bytes']:,}"
+        f"{', estimated' if storage['estimated'] else ''}; files {storage['file_bytes']:,}) of "
+        f"{storage['included_bytes']:,} included; overage {storage['extra_gb']} GB, €{storage['overage_eur']}"
+    )
     for alert in report.alerts:
         print(f"alert: {alert['kind']} reached {alert['threshold']} % ({alert['used']:,}/{alert['limit']:,})")
 

@@ -38,3 +38,9 @@ def recommend_plan(credits: int, plans: Iterable[PlanTerms], margin: float) -> P
     needed = credits * (1 + margin)
     fitting = [plan for plan in plans if plan.metric == "credits" and plan.max_credits >= needed]
     return min(fitting, key=lambda plan: plan.max_credits, default=None)
+
+
+def next_plan_up(current: PlanTerms, plans: Iterable[PlanTerms]) -> PlanTerms | None:
+    """The smallest plan that holds more credits than ``current``; None on the biggest."""
+    bigger = [plan for plan in plans if plan.max_credits > current.max_credits]
+    return min(bigger, key=lambda plan: (plan.max_credits, plan.monthly_price_eur), default=None)

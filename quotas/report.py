@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from quotas.daily import period_days
+from quotas.forecast import forecast_allowance
 from quotas.ledger import Ledger, count_credits
-from shop.models import Alert, UsageEvent, UsagePeriod
+from quotas.periods import BillingPeriod
+from quotas.storage import measure_storage
+from shop.models import Alert, Tenant, UsageEvent, UsagePeriod, as_utc, now_utc
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,8 @@ class QuotaReport:
     processes_reserved: int
     processes_allowance: int
     policy: str
+    forecast: dict[str, Any]  # when the allowance runs out at the period's rate so far
+    storage: dict[str, Any]  # bytes in the shop DB and in files, against the included 10 GB
     metric: str = "credits"
     orders_used: int = 0  # orders sent to the ERP this period (metered on order-volume plans)
     orders_max: int | None = None
@@ -40,6 +47,8 @@ def quota_report(sessions: sessionmaker[Session], ledger: Ledger, tenant_id: int
     """Credits are counted from the shop DB here, not taken from the ledger's running level."""
     usage = ledger.usage(tenant_id)
     with sessions() as session:
+        tenant = session.get_one(Tenant, tenant_id)
+        storage = measure_storage(session, tenant)
         counted = count_credits(session, tenant_id)
         alerts = session.scalars(
             select(Alert).where(Alert.tenant_id == tenant_id, Alert.period == usage.period.key).order_by(Alert.id)
@@ -78,8 +87,28 @@ def quota_report(sessions: sessionmaker[Session], ledger: Ledger, tenant_id: int
         metric=usage.metric,
         orders_used=usage.orders_used,
         orders_max=usage.orders_max,
+        forecast=_forecast(usage.processes_used, usage.processes_allowance, usage.period, tenant.timezone),
+        storage=storage.to_json(),
         alerts=[
-            {"kind": a.kind, "threshold": a.threshold, "used": a.used, "limit": a.limit, "at": a.created_at.isoformat()}
+            {
+                "kind": a.kind,
+                "threshold": a.threshold,
+                "used": a.used,
+                "limit": a.limit,
+                "at": as_utc(a.created_at).isoformat(),
+            }
             for a in alerts
         ],
     )
+
+
+def _forecast(used: int, allowance: int, period: BillingPeriod, timezone: str) -> dict[str, Any]:
+    days = period_days(period.starts_at, period.ends_at, timezone)
+    today = now_utc().astimezone(ZoneInfo(timezone)).date()
+    forecast = forecast_allowance(used, allowance, days[0], days[-1], min(max(today, days[0]), days[-1]))
+    return {
+        "daily_rate": round(forecast.daily_rate, 1),
+        "runs_out_on": forecast.runs_out_on.isoformat() if forecast.runs_out_on else None,
+        "exhausted": forecast.exhausted,
+        "sentence": forecast.sentence(),
+    }
