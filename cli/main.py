@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import credits, db, demo, orders, plans, quarantine, quota, server, sync, tenant
+from cli import console, credits, db, demo, orders, plans, quarantine, quota, server, sync, tenant
 
 app = typer.Typer(
     name="erp-sync",
@@ -20,6 +20,7 @@ app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(orders.app, name="orders")
 app.add_typer(orders.order_app, name="order")
 app.add_typer(server.app, name="server")
+app.add_typer(console.app, name="console")
 app.command("quota")(quota.quota)
 app.command("sync")(sync.sync)
 app.command("resume")(sync.resume)

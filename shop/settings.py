@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +35,15 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
         description="Share of the process allowance left below which a sync runs in the tenant's priority order.",
+    )
+
+    console_ops_token: SecretStr | None = Field(
+        default=None,
+        description="The usage console's ops token: it sees and changes every tenant. Unset: no ops access.",
+    )
+    console_cookie_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the usage console's login cookie. Unset: a random one per start (logins end at a restart).",
     )
 
     @model_validator(mode="after")

@@ -1,0 +1,198 @@
+"""Everything the console shows about one tenant, read from the ledger and the shop DB.
+
+The credit, process, forecast, storage and alert figures are the very report `erp-sync quota`
+prints (``quotas.report.quota_report``), so the page and the CLI cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from quotas.daily import DailyUsage, daily_processes
+from quotas.ledger import Ledger
+from quotas.plans import monthly_allowance, next_plan_up
+from quotas.report import QuotaReport, quota_report
+from shop.audit import recent_changes
+from shop.entities import SYNC_GROUPS
+from shop.models import AuditEntry, Order, Plan, QuarantinedRecord, SyncRun, Tenant, as_utc
+from shop.quarantine import list_quarantined
+from shop.tenant_settings import effective_priorities
+from shop.tenants import list_plans, plan_terms, public_options
+
+RECENT_RUNS = 20
+LISTED = 100  # quarantined records and orders shown; the counts say how many there are in all
+ORDERS_DONE = ("sent",)  # export states that need nothing more: every other one is waiting or failed
+
+
+class PlanInfo(BaseModel):
+    name: str
+    max_credits: int
+    monthly_price_eur: Decimal
+    monthly_allowance: int
+
+
+class RunInfo(BaseModel):
+    entity: str
+    state: str
+    message: str
+    started_at: dt.datetime
+    duration_seconds: float
+    fetched: int
+    written: int
+    processes: int
+    credits: int
+    quarantined: int
+
+
+class QuarantineInfo(BaseModel):
+    id: int
+    entity: str
+    source_ref: str
+    reason: str
+    last_seen_at: dt.datetime
+
+
+class OrderInfo(BaseModel):
+    number: str
+    placed_at: dt.datetime
+    total: Decimal
+    export_state: str
+    export_attempts: int
+    export_error: str | None
+
+
+class ChangeInfo(BaseModel):
+    at: dt.datetime
+    actor: str
+    action: str
+    details: dict[str, Any]
+
+
+class SettingsInfo(BaseModel):
+    entities: list[str]
+    schedules: dict[str, int]
+    priorities: list[str]
+    groups: list[str]  # every group a tenant can switch on
+
+
+class Overview(BaseModel):
+    tenant: str
+    erp: str
+    erp_options: dict[str, Any]  # without anything that looks like a secret
+    quota: QuotaReport
+    plan: PlanInfo
+    next_plan: PlanInfo | None
+    daily: DailyUsage
+    runs: list[RunInfo]
+    quarantine: list[QuarantineInfo]
+    quarantined_total: int
+    orders: list[OrderInfo]
+    settings: SettingsInfo
+    changes: list[ChangeInfo]
+
+
+def build_overview(sessions: sessionmaker[Session], ledger: Ledger, tenant_id: int) -> Overview:
+    report = quota_report(sessions, ledger, tenant_id)
+    with sessions() as session:
+        tenant = session.get_one(Tenant, tenant_id)
+        plan = session.get_one(Plan, tenant.plan_id)
+        quarantined = list_quarantined(session, tenant_id)
+        return Overview(
+            tenant=tenant.slug,
+            erp=tenant.erp_kind,
+            erp_options=public_options(tenant.erp_options),
+            quota=report,
+            plan=plan_info(plan),
+            next_plan=_next_plan(session, plan),
+            daily=daily_processes(session, tenant_id, report.period, tenant.timezone),
+            runs=[_run(r) for r in _recent_runs(session, tenant_id)],
+            quarantine=[_quarantined(r) for r in quarantined[:LISTED]],
+            quarantined_total=len(quarantined),
+            orders=[_order(o) for o in _open_orders(session, tenant_id)],
+            settings=settings_info(tenant),
+            changes=[change_info(c) for c in recent_changes(session, tenant_id)],
+        )
+
+
+def plan_info(plan: Plan) -> PlanInfo:
+    return PlanInfo(
+        name=plan.name,
+        max_credits=plan.max_credits,
+        monthly_price_eur=plan.monthly_price_eur,
+        monthly_allowance=monthly_allowance(plan.max_credits),
+    )
+
+
+def change_info(entry: AuditEntry) -> ChangeInfo:
+    return ChangeInfo(at=as_utc(entry.created_at), actor=entry.actor, action=entry.action, details=entry.details)
+
+
+def settings_info(tenant: Tenant) -> SettingsInfo:
+    return SettingsInfo(
+        entities=tenant.entities,
+        schedules=tenant.schedules,
+        priorities=effective_priorities(tenant),
+        groups=list(SYNC_GROUPS),
+    )
+
+
+def _next_plan(session: Session, current: Plan) -> PlanInfo | None:
+    # Only plans of the same family: an order-volume plan is no step up from a credit plan.
+    family = {p.name: p for p in list_plans(session) if p.metric == current.metric}
+    bigger = next_plan_up(plan_terms(current), [plan_terms(p) for p in family.values()])
+    return plan_info(family[bigger.name]) if bigger else None
+
+
+def _recent_runs(session: Session, tenant_id: int) -> Sequence[SyncRun]:
+    query = select(SyncRun).where(SyncRun.tenant_id == tenant_id)
+    return session.scalars(query.order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(RECENT_RUNS)).all()
+
+
+def _open_orders(session: Session, tenant_id: int) -> Sequence[Order]:
+    query = select(Order).where(
+        Order.tenant_id == tenant_id, Order.export_state.is_not(None), Order.export_state.not_in(ORDERS_DONE)
+    )
+    return session.scalars(query.order_by(Order.placed_at, Order.id).limit(LISTED)).all()
+
+
+def _run(run: SyncRun) -> RunInfo:
+    return RunInfo(
+        entity=run.entity,
+        state=run.state,
+        message=run.message,
+        started_at=as_utc(run.started_at),
+        duration_seconds=round((as_utc(run.ended_at) - as_utc(run.started_at)).total_seconds(), 1),
+        fetched=run.fetched,
+        written=run.written,
+        processes=run.processes,
+        credits=run.credits,
+        quarantined=run.quarantined,
+    )
+
+
+def _quarantined(record: QuarantinedRecord) -> QuarantineInfo:
+    return QuarantineInfo(
+        id=record.id,
+        entity=record.entity,
+        source_ref=record.source_ref,
+        reason=record.reason,
+        last_seen_at=as_utc(record.last_seen_at),
+    )
+
+
+def _order(order: Order) -> OrderInfo:
+    return OrderInfo(
+        number=order.number,
+        placed_at=as_utc(order.placed_at),
+        total=order.total,
+        export_state=order.export_state or "",
+        export_attempts=order.export_attempts,
+        export_error=order.export_error,
+    )

@@ -1,0 +1,167 @@
+"""The page: server-rendered HTML over the same overview and actions as the JSON API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from console.actions import change_settings, request_plan, retry_quarantined_records
+from console.auth import COOKIE, Keys, Viewer, from_token, tenant_for
+from console.chart import daily_chart
+from console.deps import ConsoleDep, KeysDep, MaybeViewerDep, ledger_of
+from console.overview import build_overview
+from shop.errors import InvalidInput, ShopError
+from shop.tenant_settings import SettingsChange
+from shop.tenants import list_plans, list_tenants
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+
+
+def human_bytes(value: int) -> str:
+    size = float(value)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")
+
+
+def percent(used: int, limit: int) -> int:
+    return min(round(100 * used / limit), 100) if limit else 0
+
+
+templates.env.filters["n"] = lambda value: f"{value:,}"
+templates.env.filters["bytes"] = human_bytes
+templates.env.globals["percent"] = percent
+
+
+def login_cookie(response: Response, keys: Keys, viewer: Viewer) -> Response:
+    # SameSite=Strict keeps other sites from posting the page's forms with this cookie.
+    response.set_cookie(COOKIE, keys.sign(viewer.token_digest), httponly=True, samesite="strict")
+    return response
+
+
+def back_to(slug: str, **message: str) -> RedirectResponse:
+    return RedirectResponse(f"/tenants/{slug}?{urlencode(message)}", status.HTTP_303_SEE_OTHER)
+
+
+def home() -> RedirectResponse:
+    return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, console: ConsoleDep, viewer: MaybeViewerDep) -> Response:
+    if viewer is None:
+        return templates.TemplateResponse(request, "login.html", {})
+    if viewer.slug is not None:
+        return RedirectResponse(f"/tenants/{viewer.slug}", status.HTTP_303_SEE_OTHER)
+    with console.sessions() as session:
+        plans = {p.id: p.name for p in list_plans(session)}
+        rows = [(t.slug, plans[t.plan_id], t.status) for t in list_tenants(session)]
+    return templates.TemplateResponse(request, "tenants.html", {"tenants": rows})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, token: Annotated[str, Form()], console: ConsoleDep, keys: KeysDep) -> Response:
+    with console.sessions() as session:
+        viewer = from_token(session, keys, token)
+    if viewer is None:
+        context = {"error": "That token is not valid. Ask for a new one: erp-sync console token SLUG"}
+        return templates.TemplateResponse(request, "login.html", context, status_code=status.HTTP_401_UNAUTHORIZED)
+    return login_cookie(home(), keys, viewer)
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = home()
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/tenants/{slug}", response_class=HTMLResponse)
+def tenant_page(
+    request: Request, slug: str, console: ConsoleDep, viewer: MaybeViewerDep, notice: str = "", error: str = ""
+) -> Response:
+    if viewer is None:
+        return home()
+    with console.sessions() as session:
+        tenant_id = tenant_for(session, viewer, slug).id
+        plans = [p.name for p in list_plans(session)]
+    overview = build_overview(console.sessions, ledger_of(console), tenant_id)
+    context: dict[str, Any] = {
+        "o": overview,
+        "q": overview.quota,
+        "chart": daily_chart(overview.daily),
+        "plans": [p for p in plans if p != overview.plan.name],
+        "viewer": viewer,
+        "notice": notice,
+        "error": error,
+    }
+    return templates.TemplateResponse(request, "tenant.html", context)
+
+
+@router.post("/tenants/{slug}/settings")
+async def settings_form(request: Request, slug: str, console: ConsoleDep, viewer: MaybeViewerDep) -> Response:
+    if viewer is None:
+        return home()
+    form = await request.form()
+    with console.sessions() as session:
+        tenant_id = tenant_for(session, viewer, slug).id
+    try:
+        change = SettingsChange(
+            entities=[str(v) for v in form.getlist("entities")],
+            schedules={
+                str(key).removeprefix("every_"): _minutes(str(value))
+                for key, value in form.multi_items()
+                if str(key).startswith("every_")
+            },
+            priorities=str(form.get("priorities", "")).split(","),
+        )
+        changed = change_settings(console, viewer, tenant_id, change)
+    except ShopError as exc:
+        return back_to(slug, error=str(exc))
+    return back_to(slug, notice=f"saved: {', '.join(changed)}" if changed else "nothing changed")
+
+
+@router.post("/tenants/{slug}/plan-request")
+def plan_form(slug: str, plan: Annotated[str, Form()], console: ConsoleDep, viewer: MaybeViewerDep) -> Response:
+    if viewer is None:
+        return home()
+    with console.sessions() as session:
+        tenant_id = tenant_for(session, viewer, slug).id
+    try:
+        wanted = request_plan(console, viewer, tenant_id, plan)
+    except ShopError as exc:
+        return back_to(slug, error=str(exc))
+    return back_to(slug, notice=f"plan {wanted['to']} requested: ops will apply it and confirm")
+
+
+@router.post("/tenants/{slug}/quarantine/{record_id}/retry")
+def retry_form(slug: str, record_id: int, console: ConsoleDep, viewer: MaybeViewerDep) -> Response:
+    if viewer is None:
+        return home()
+    with console.sessions() as session:
+        tenant = tenant_for(session, viewer, slug)
+    try:
+        results = retry_quarantined_records(console, viewer, tenant, [record_id])
+    except ShopError as exc:
+        return back_to(slug, error=str(exc))
+    loaded = sum(r["loaded"] for r in results)
+    reason = next((r["exceeded"] for r in results if r["exceeded"]), None)
+    text = f"record {record_id}: " + ("loaded" if loaded else f"still quarantined{f' ({reason})' if reason else ''}")
+    return back_to(slug, notice=text)
+
+
+def _minutes(value: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise InvalidInput(f"a schedule is a whole number of minutes, got '{value}'")
+    return int(value)
