@@ -30,7 +30,7 @@ def daily_chart(usage: DailyUsage) -> Markup:
     ]
     for n, day in enumerate(days):
         x = LEFT + n * slot + slot * 0.15
-        base = HEIGHT - BOTTOM
+        base: float = HEIGHT - BOTTOM
         for colour, (entity, values) in zip(_cycle(len(per_entity)), per_entity.items(), strict=True):
             if not values[n]:
                 continue

@@ -33,6 +33,8 @@ def apply_settings(tenant: Tenant, change: SettingsChange) -> dict[str, dict[str
     """Validate every field before touching any, apply, and return what really changed as
     ``{field: {"from": old, "to": new}}`` (empty when nothing did)."""
     entities = check_enabled(_unique(change.entities)) if change.entities is not None else tenant.entities
+    if set(entities) == set(tenant.entities):  # the same groups in another order are no change
+        entities = tenant.entities
     schedules = dict(tenant.schedules)
     for entity, minutes in (change.schedules or {}).items():
         if minutes is None:
@@ -41,6 +43,8 @@ def apply_settings(tenant: Tenant, change: SettingsChange) -> dict[str, dict[str
         else:
             schedules[entity] = check_minutes(entity, minutes)
     priorities = check_enabled(_unique(change.priorities)) if change.priorities is not None else tenant.priorities
+    if priorities == list(DEFAULT_PRIORITIES):  # the default order spelled out is still the default
+        priorities = []
     changed: dict[str, dict[str, Any]] = {}
     for name, new in (("entities", entities), ("schedules", schedules), ("priorities", priorities)):
         old = getattr(tenant, name)

@@ -1,5 +1,5 @@
 """The console's pure rules: the allowance forecast, days of a period, storage overage, the next
-plan up, hiding secret options, and the chart's drawing."""
+plan up, hiding secret options, the chart's drawing, and settings changes."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ from quotas.daily import DailyUsage, bucket_by_day, period_days
 from quotas.forecast import forecast_allowance
 from quotas.plans import PlanTerms, next_plan_up
 from quotas.storage import GB, StorageUse
+from shop.entities import DEFAULT_PRIORITIES
+from shop.errors import InvalidInput
+from shop.models import Tenant
+from shop.tenant_settings import SettingsChange, apply_settings
 from shop.tenants import public_options
 
 NOV_1, NOV_30 = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
@@ -98,3 +102,17 @@ def test_the_chart_draws_one_titled_segment_per_entity_and_day_with_usage() -> N
     assert "<title>1 Nov · products: 4</title>" in svg
     assert "&lt;stock&gt;" in svg and "<stock>" not in svg
     assert ">5</text>" in svg  # the scale's top is the busiest day: 4 + 1
+
+
+def test_settings_changes_are_validated_whole_and_report_only_real_changes() -> None:
+    tenant = Tenant(entities=["products", "stock"], schedules={}, priorities=[])
+    same = SettingsChange(entities=["stock", "products"], priorities=list(DEFAULT_PRIORITIES))
+    assert apply_settings(tenant, same) == {}  # reordered groups, the default order spelled out
+    assert (tenant.entities, tenant.priorities) == (["products", "stock"], [])
+
+    changed = apply_settings(tenant, SettingsChange(schedules={"stock": 15}, priorities=["stock", "stock"]))
+    assert changed == {"schedules": {"from": {}, "to": {"stock": 15}}, "priorities": {"from": [], "to": ["stock"]}}
+    with pytest.raises(InvalidInput, match="unknown entity 'orders'"):
+        apply_settings(tenant, SettingsChange(entities=["orders"], schedules={"stock": 5}))
+    assert tenant.schedules == {"stock": 15}  # a refused change applies nothing
+    assert apply_settings(tenant, SettingsChange(schedules={"stock": None}))["schedules"]["to"] == {}
