@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_HOME ?= $(CURDIR)/.erp-sync/prefect
 
-.PHONY: demo test lint venv clean bench
+.PHONY: demo test lint venv clean bench browser console
 
 $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
@@ -26,8 +26,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# Debian's Chromium and ChromeDriver drive the console's browser test; installed once, as root.
+browser:
+	test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+
+test: lint browser
 	$(BIN)/pytest
+
+console: $(STAMP)
+	$(BIN)/erp-sync console --port 8080
 
 clean:
 	rm -rf $(VENV) .erp-sync .pytest_cache .mypy_cache
