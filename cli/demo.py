@@ -5,9 +5,15 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import subprocess
+import sys
+import time
+import urllib.request
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from sqlalchemy import select
 
 from cli._context import Shop, open_shop
@@ -15,6 +21,7 @@ from cli._output import err, fail, one_line_errors
 from cli.orders import run_export, show_export
 from cli.quota import show_quota
 from cli.sync import SyncOutcome, report, run_sync
+from console.tokens import issue_token
 from erp_adapters.csv_files.samples import (
     write_admin_users,
     write_customers,
@@ -105,9 +112,63 @@ def reset_tenant(shop: Shop, drop: Path) -> None:
             add_admin(session, tenant.id, email)
 
 
+def console_answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
+def start_console(shop: Shop, port: int) -> str | None:
+    """The console in the background, outliving the demo, so its URL works when the demo ends.
+    One already answering on the port is used as it is. Returns the URL, or None if it did not
+    come up (the port is taken by something else, say)."""
+    url = f"http://127.0.0.1:{port}"
+    if console_answers(url):
+        return url
+    log = shop.settings.data_dir.resolve() / "console.log"
+    with log.open("ab") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-c", "from cli.main import app; app()", "console", "--port", str(port)],
+            stdout=output,
+            stderr=output,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # not stopped with the demo's terminal job
+        )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if console_answers(url):
+            err.print(
+                f"usage console started in the background (pid {server.pid}; log {log}); `kill {server.pid}` stops it"
+            )
+            return url
+        time.sleep(0.2)
+    return None
+
+
+def show_console(shop: Shop, port: int) -> None:
+    with shop.session() as session:
+        token = issue_token(session, get_tenant(session, TENANT).id)
+    url = start_console(shop, port) if port else None
+    if url is None:
+        url = f"http://127.0.0.1:{port or 8080}"
+        err.print(f"start the usage console with `erp-sync console --port {port or 8080}`, then open:")
+    say(
+        f"The usage console shows {TENANT}'s credits, processes, chart, storage, runs and quarantine. Open this "
+        "address; the token in it is shown only once (`erp-sync console token demo` makes a new one):"
+    )
+    print(f"{url}/tenants/{TENANT}?token={token}")
+
+
 @one_line_errors
-def demo() -> None:
-    """Import a sample ERP export, hit the credit ceiling, upgrade, resume, re-sync for free."""
+def demo(
+    console_port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Serve the usage console on this port at the end; 0: do not.")
+    ] = 8080,
+) -> None:
+    """Import a sample ERP export, hit the credit ceiling, upgrade, resume, re-sync for free, and
+    open the usage console on the result."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the story, not the engine's chatter
 
     shop = open_shop(require_schema=False)
@@ -181,3 +242,4 @@ def demo() -> None:
         f"erp-sync orders pending {TENANT} · "
         f"the Prefect UI shows the runs' artifacts when a server is configured."
     )
+    show_console(shop, console_port)
