@@ -14,7 +14,7 @@ from sqlalchemy import select
 from quotas.ledger import Ledger
 from quotas.report import quota_report
 from shop.db import session_factory, unit_of_work
-from shop.models import AuditEntry, ConsoleToken, ProductVariant, Tenant
+from shop.models import AuditEntry, ConsoleToken, Order, ProductVariant, Tenant
 from tests.cli_helpers import invoke
 from tests.console_helpers import OPS, token_for
 from tests.integration.test_quarantine_cli import first_sync, map_price_to_importe, new_tenant, records
@@ -233,3 +233,33 @@ def test_the_cli_issues_a_token_once_and_records_it(pg_url: str, make_tenant: An
     assert client.get("/api/me", headers=bearer(token)).json()["tenant"] == slug
     assert [(e.actor, e.action) for e in audit(pg_url, tenant_id)] == [("cli", "token")]
     assert "unknown tenant 'nobody'" in invoke(pg_url, "console token nobody", expect=1).stderr
+
+
+def test_orders_waiting_or_failed_are_listed_and_sent_ones_are_not(client: TestClient, pg_url: str, two: dict) -> None:
+    with unit_of_work(pg_url) as session:
+        for number, state, error in [
+            ("W-1", "pending", None),
+            ("W-2", "failed", "ERP said: customer C9 is blocked"),
+            ("W-3", "sent", None),
+            ("W-4", None, None),  # an order from the ERP: nothing to export
+        ]:
+            session.add(
+                Order(
+                    tenant_id=two["a_id"],
+                    number=number,
+                    origin="shop",
+                    customer_code="C1",
+                    export_state=state,
+                    export_error=error,
+                    export_attempts=3 if error else 0,
+                )
+            )
+        session.add(
+            Order(tenant_id=two["b_id"], number="X-1", origin="shop", customer_code="C1", export_state="failed")
+        )
+    orders = client.get(f"/api/tenants/{two['a']}", headers=bearer(two["a_token"])).json()["orders"]
+    assert [(o["number"], o["export_state"], o["export_attempts"]) for o in orders] == [
+        ("W-1", "pending", 0),
+        ("W-2", "failed", 3),
+    ]
+    assert orders[1]["export_error"] == "ERP said: customer C9 is blocked"
