@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from console.actions import MAX_RETRY_IDS, change_settings, request_plan, retry_quarantined_records
@@ -89,9 +89,7 @@ def plan_request(slug: str, wanted: PlanRequest, console: ConsoleDep, viewer: Vi
 
 
 @router.post("/tenants/{slug}/quarantine/retry")
-def retry(
-    slug: str, wanted: Annotated[RetryRequest, Body()], console: ConsoleDep, viewer: ViewerDep
-) -> list[dict[str, Any]]:
+def retry(slug: str, wanted: RetryRequest, console: ConsoleDep, viewer: ViewerDep) -> list[dict[str, Any]]:
     """Validate these quarantined records again and load the ones that pass (metered)."""
     with console.sessions() as session:
         tenant = tenant_for(session, viewer, slug)

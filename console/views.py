@@ -23,13 +23,12 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 
 
+UNITS = (("GB", 10**9), ("MB", 10**6), ("kB", 10**3))  # decimal, as storage is sold
+
+
 def human_bytes(value: int) -> str:
-    size = float(value)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
-        size /= 1000
-    raise AssertionError("unreachable")
+    unit, size = next(((unit, size) for unit, size in UNITS if value >= size), ("B", 1))
+    return f"{value:,} B" if size == 1 else f"{value / size:,.1f} {unit}"
 
 
 def percent(used: int, limit: int) -> int:
