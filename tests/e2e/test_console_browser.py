@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 import urllib.request
@@ -29,7 +28,7 @@ from shop.db import session_factory
 from shop.models import AuditEntry, Tenant
 from shop.settings import Settings
 from tests.cli_helpers import invoke
-from tests.console_helpers import token_for
+from tests.console_helpers import free_port, token_for
 from tests.e2e.test_customers_flow import sync, tenant
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
@@ -48,12 +47,6 @@ CHROMIUM_FLAGS = (
     "--disable-sync",
     "--window-size=1280,2200",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
