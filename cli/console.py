@@ -41,7 +41,7 @@ def token(slug: str) -> None:
     """Create the tenant's console token, or replace it (the old one stops working). Shown once."""
     with open_shop().session() as session:
         tenant = get_tenant(session, slug)
-        secret = issue_token(session, tenant.id)
-        record_change(session, tenant.id, "cli", "token", {"rotated": True})
-    print(secret)
+        issued = issue_token(session, tenant.id)
+        record_change(session, tenant.id, "cli", "token", {"replaced": issued.replaced})
+    print(issued.token)
     err.print(f"console token for {slug} (shown once; stored only as a hash). Open /?token=… or send it as Bearer.")

@@ -149,7 +149,7 @@ def start_console(shop: Shop, port: int) -> str | None:
 
 def show_console(shop: Shop, port: int) -> None:
     with shop.session() as session:
-        token = issue_token(session, get_tenant(session, TENANT).id)
+        token = issue_token(session, get_tenant(session, TENANT).id).token
     url = start_console(shop, port) if port else None
     if url is None:
         url = f"http://127.0.0.1:{port or 8080}"

@@ -63,7 +63,9 @@ async def token_in_address(request: Request, call_next: RequestResponseEndpoint)
         viewer = from_token(session, keys, token)
     rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
     response = RedirectResponse(request.url.path + (f"?{rest}" if rest else ""), status.HTTP_303_SEE_OTHER)
-    return views.login_cookie(response, keys, viewer) if viewer else views.home()
+    if viewer is None:
+        return views.sign_in_again(request)
+    return views.login_cookie(response, keys, viewer)
 
 
 def _wants_json(request: Request) -> bool:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import NamedTuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shop.models import ConsoleToken, Tenant
@@ -19,13 +20,21 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, tenant_id: int) -> str:
+class IssuedToken(NamedTuple):
+    token: str
+    replaced: bool  # the tenant had a token before, which no longer works
+
+
+def issue_token(session: Session, tenant_id: int) -> IssuedToken:
     """A new token for the tenant; the one it had before stops working at once."""
-    session.execute(delete(ConsoleToken).where(ConsoleToken.tenant_id == tenant_id))
+    old = session.scalars(select(ConsoleToken).where(ConsoleToken.tenant_id == tenant_id)).one_or_none()
+    if old is not None:
+        session.delete(old)
+        session.flush()
     token = secrets.token_urlsafe(32)
     session.add(ConsoleToken(tenant_id=tenant_id, digest=digest(token)))
     session.flush()
-    return token
+    return IssuedToken(token, replaced=old is not None)
 
 
 def tenant_for_digest(session: Session, token_digest: str) -> Tenant | None:

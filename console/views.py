@@ -66,14 +66,16 @@ def index(request: Request, console: ConsoleDep, viewer: MaybeViewerDep) -> Resp
     return templates.TemplateResponse(request, "tenants.html", {"tenants": rows})
 
 
+def sign_in_again(request: Request) -> Response:
+    context = {"error": "That token is not valid. Ask for a new one: erp-sync console token SLUG"}
+    return templates.TemplateResponse(request, "login.html", context, status_code=status.HTTP_401_UNAUTHORIZED)
+
+
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, token: Annotated[str, Form()], console: ConsoleDep, keys: KeysDep) -> Response:
     with console.sessions() as session:
         viewer = from_token(session, keys, token)
-    if viewer is None:
-        context = {"error": "That token is not valid. Ask for a new one: erp-sync console token SLUG"}
-        return templates.TemplateResponse(request, "login.html", context, status_code=status.HTTP_401_UNAUTHORIZED)
-    return login_cookie(home(), keys, viewer)
+    return sign_in_again(request) if viewer is None else login_cookie(home(), keys, viewer)
 
 
 @router.post("/logout")

@@ -13,7 +13,7 @@ OPS = "ops-token-for-tests"
 
 def token_for(url: str, tenant_id: int) -> str:
     with unit_of_work(url) as session:
-        return issue_token(session, tenant_id)
+        return issue_token(session, tenant_id).token
 
 
 def free_port() -> int:

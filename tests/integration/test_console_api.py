@@ -231,7 +231,12 @@ def test_the_cli_issues_a_token_once_and_records_it(pg_url: str, make_tenant: An
     token = result.stdout.strip()
     assert len(token) >= 40 and "shown once" in result.stderr
     assert client.get("/api/me", headers=bearer(token)).json()["tenant"] == slug
-    assert [(e.actor, e.action) for e in audit(pg_url, tenant_id)] == [("cli", "token")]
+    invoke(pg_url, f"console token {slug}")  # replaced: the first one stops working
+    assert client.get("/api/me", headers=bearer(token)).status_code == 401
+    assert [(e.actor, e.action, e.details) for e in audit(pg_url, tenant_id)] == [
+        ("cli", "token", {"replaced": False}),
+        ("cli", "token", {"replaced": True}),
+    ]
     assert "unknown tenant 'nobody'" in invoke(pg_url, "console token nobody", expect=1).stderr
 
 

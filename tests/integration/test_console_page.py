@@ -56,6 +56,9 @@ def test_token_in_the_address_becomes_a_cookie_and_leaves_the_address(
     assert (first.status_code, first.headers["location"]) == (303, f"/tenants/{slug}?notice=hi")
     assert 'data-testid="notice">hi<' in client.get(first.headers["location"]).text
 
+    wrong = client.get(f"/tenants/{slug}?token=not-{token}", follow_redirects=False)
+    assert wrong.status_code == 401 and "That token is not valid" in wrong.text
+
     forged = client.cookies[COOKIE].split(".")[0] + ".0000"
     client.cookies.set(COOKIE, forged)
     assert client.get(f"/tenants/{slug}", follow_redirects=False).status_code == 303  # back to sign-in
