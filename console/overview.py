@@ -96,6 +96,7 @@ class Overview(BaseModel):
     orders: list[OrderInfo]
     settings: SettingsInfo
     changes: list[ChangeInfo]
+    plan_requested: str | None  # the latest plan asked for, while ops have not applied it
 
 
 def build_overview(sessions: sessionmaker[Session], ledger: Ledger, tenant_id: int) -> Overview:
@@ -103,6 +104,7 @@ def build_overview(sessions: sessionmaker[Session], ledger: Ledger, tenant_id: i
     with sessions() as session:
         tenant = session.get_one(Tenant, tenant_id)
         plan = session.get_one(Plan, tenant.plan_id)
+        changes = [change_info(c) for c in recent_changes(session, tenant_id)]
         quarantined = list_quarantined(session, tenant_id)
         return Overview(
             tenant=tenant.slug,
@@ -117,7 +119,8 @@ def build_overview(sessions: sessionmaker[Session], ledger: Ledger, tenant_id: i
             quarantined_total=len(quarantined),
             orders=[_order(o) for o in _open_orders(session, tenant_id)],
             settings=settings_info(tenant),
-            changes=[change_info(c) for c in recent_changes(session, tenant_id)],
+            changes=changes,
+            plan_requested=_pending_request(changes, plan.name),
         )
 
 
@@ -148,6 +151,11 @@ def _next_plan(session: Session, current: Plan) -> PlanInfo | None:
     family = {p.name: p for p in list_plans(session) if p.metric == current.metric}
     bigger = next_plan_up(plan_terms(current), [plan_terms(p) for p in family.values()])
     return plan_info(family[bigger.name]) if bigger else None
+
+
+def _pending_request(changes: list[ChangeInfo], current_plan: str) -> str | None:
+    latest = next((c for c in changes if c.action == "plan_request"), None)  # newest first
+    return latest.details["to"] if latest and latest.details["to"] != current_plan else None
 
 
 def _recent_runs(session: Session, tenant_id: int) -> Sequence[SyncRun]:

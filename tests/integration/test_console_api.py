@@ -170,7 +170,8 @@ def test_a_plan_change_is_requested_not_applied(client: TestClient, pg_url: str,
     assert answer.json() == {"from": "starter", "to": "business", "state": "requested"}
     changes = client.get(f"/api/tenants/{two['a']}/changes", headers=bearer(two["a_token"])).json()
     assert [(c["actor"], c["action"], c["details"]["to"]) for c in changes] == [("tenant", "plan_request", "business")]
-    assert client.get(f"/api/tenants/{two['a']}", headers=bearer(two["a_token"])).json()["plan"]["name"] == "starter"
+    overview = client.get(f"/api/tenants/{two['a']}", headers=bearer(two["a_token"])).json()
+    assert (overview["plan"]["name"], overview["plan_requested"]) == ("starter", "business")
 
     for body, message in [
         ({"plan": "platinum"}, "unknown plan 'platinum'"),
@@ -185,6 +186,9 @@ def test_a_plan_change_is_requested_not_applied(client: TestClient, pg_url: str,
     assert foreign.status_code == 403
     assert client.get(f"/api/tenants/{two['b']}/changes", headers=bearer(two["a_token"])).status_code == 403
     assert audit(pg_url, two["b_id"]) == []
+
+    invoke(pg_url, f"tenant set-plan {two['a']} business")  # ops apply it
+    assert client.get(f"/api/tenants/{two['a']}", headers=bearer(OPS)).json()["plan_requested"] is None
 
 
 def test_retry_loads_a_fixed_record_and_refuses_other_tenants_records(
