@@ -22,18 +22,21 @@ from quotas.report import QuotaReport, quota_report
 from shop.audit import recent_changes
 from shop.entities import SYNC_GROUPS
 from shop.models import AuditEntry, Order, Plan, QuarantinedRecord, SyncRun, Tenant, as_utc
+from shop.outbox import list_orders
 from shop.quarantine import list_quarantined
 from shop.tenant_settings import effective_priorities
 from shop.tenants import list_plans, plan_terms, public_options
 
 RECENT_RUNS = 20
 LISTED = 100  # quarantined records and orders shown; the counts say how many there are in all
-ORDERS_DONE = ("sent",)  # export states that need nothing more: every other one is waiting or failed
+OPEN_ORDERS = ("pending", "sending", "failed")  # waiting in the outbox, in flight, or refused by the ERP
 
 
 class PlanInfo(BaseModel):
     name: str
+    metric: str  # credits, or orders: sized in orders sent a month
     max_credits: int
+    max_orders: int | None
     monthly_price_eur: Decimal
     monthly_allowance: int
 
@@ -117,7 +120,7 @@ def build_overview(sessions: sessionmaker[Session], ledger: Ledger, tenant_id: i
             runs=[_run(r) for r in _recent_runs(session, tenant_id)],
             quarantine=[_quarantined(r) for r in quarantined[:LISTED]],
             quarantined_total=len(quarantined),
-            orders=[_order(o) for o in _open_orders(session, tenant_id)],
+            orders=[_order(o) for o in list_orders(session, tenant_id, OPEN_ORDERS)[:LISTED]],
             settings=settings_info(tenant),
             changes=changes,
             plan_requested=_pending_request(changes, plan.name),
@@ -127,7 +130,9 @@ def build_overview(sessions: sessionmaker[Session], ledger: Ledger, tenant_id: i
 def plan_info(plan: Plan) -> PlanInfo:
     return PlanInfo(
         name=plan.name,
+        metric=plan.metric,
         max_credits=plan.max_credits,
+        max_orders=plan.max_orders,
         monthly_price_eur=plan.monthly_price_eur,
         monthly_allowance=monthly_allowance(plan.max_credits),
     )
@@ -147,10 +152,9 @@ def settings_info(tenant: Tenant) -> SettingsInfo:
 
 
 def _next_plan(session: Session, current: Plan) -> PlanInfo | None:
-    # Only plans of the same family: an order-volume plan is no step up from a credit plan.
-    family = {p.name: p for p in list_plans(session) if p.metric == current.metric}
-    bigger = next_plan_up(plan_terms(current), [plan_terms(p) for p in family.values()])
-    return plan_info(family[bigger.name]) if bigger else None
+    plans = {p.name: p for p in list_plans(session)}
+    bigger = next_plan_up(plan_terms(current), [plan_terms(p) for p in plans.values()])
+    return plan_info(plans[bigger.name]) if bigger else None
 
 
 def _pending_request(changes: list[ChangeInfo], current_plan: str) -> str | None:
@@ -161,13 +165,6 @@ def _pending_request(changes: list[ChangeInfo], current_plan: str) -> str | None
 def _recent_runs(session: Session, tenant_id: int) -> Sequence[SyncRun]:
     query = select(SyncRun).where(SyncRun.tenant_id == tenant_id)
     return session.scalars(query.order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(RECENT_RUNS)).all()
-
-
-def _open_orders(session: Session, tenant_id: int) -> Sequence[Order]:
-    query = select(Order).where(
-        Order.tenant_id == tenant_id, Order.export_state.is_not(None), Order.export_state.not_in(ORDERS_DONE)
-    )
-    return session.scalars(query.order_by(Order.placed_at, Order.id).limit(LISTED)).all()
 
 
 def _run(run: SyncRun) -> RunInfo:

@@ -41,6 +41,11 @@ def recommend_plan(credits: int, plans: Iterable[PlanTerms], margin: float) -> P
 
 
 def next_plan_up(current: PlanTerms, plans: Iterable[PlanTerms]) -> PlanTerms | None:
-    """The smallest plan that holds more credits than ``current``; None on the biggest."""
-    bigger = [plan for plan in plans if plan.max_credits > current.max_credits]
-    return min(bigger, key=lambda plan: (plan.max_credits, plan.monthly_price_eur), default=None)
+    """The smallest plan of the same family that holds more than ``current`` (credits, or orders
+    a month); None on the family's biggest. An order-volume plan is no step up from a credit plan."""
+
+    def size(plan: PlanTerms) -> int:
+        return (plan.max_orders or 0) if plan.metric == "orders" else plan.max_credits
+
+    bigger = [plan for plan in plans if plan.metric == current.metric and size(plan) > size(current)]
+    return min(bigger, key=lambda plan: (size(plan), plan.monthly_price_eur), default=None)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from quotas.daily import period_days
 from quotas.forecast import forecast_allowance
-from quotas.ledger import Ledger, count_credits
+from quotas.ledger import Ledger, Usage, count_credits
 from quotas.periods import BillingPeriod
 from quotas.storage import measure_storage
 from shop.models import Alert, Tenant, UsageEvent, UsagePeriod, as_utc, now_utc
@@ -32,7 +32,7 @@ class QuotaReport:
     processes_reserved: int
     processes_allowance: int
     policy: str
-    forecast: dict[str, Any]  # when the allowance runs out at the period's rate so far
+    forecast: dict[str, Any]  # when the allowance (processes, or orders on order plans) runs out at this rate
     storage: dict[str, Any]  # bytes in the shop DB and in files, against the included 10 GB
     metric: str = "credits"
     orders_used: int = 0  # orders sent to the ERP this period (metered on order-volume plans)
@@ -87,7 +87,7 @@ def quota_report(sessions: sessionmaker[Session], ledger: Ledger, tenant_id: int
         metric=usage.metric,
         orders_used=usage.orders_used,
         orders_max=usage.orders_max,
-        forecast=_forecast(usage.processes_used, usage.processes_allowance, usage.period, tenant.timezone),
+        forecast=_forecast(*_metered(usage), usage.period, tenant.timezone),
         storage=storage.to_json(),
         alerts=[
             {
@@ -100,6 +100,13 @@ def quota_report(sessions: sessionmaker[Session], ledger: Ledger, tenant_id: int
             for a in alerts
         ],
     )
+
+
+def _metered(usage: Usage) -> tuple[int, int]:
+    """What the period's allowance is counted in: orders on an order-volume plan, else processes."""
+    if usage.metric == "orders":
+        return usage.orders_used, usage.orders_max or 0
+    return usage.processes_used, usage.processes_allowance
 
 
 def _forecast(used: int, allowance: int, period: BillingPeriod, timezone: str) -> dict[str, Any]:

@@ -250,25 +250,23 @@ def test_orders_waiting_or_failed_are_listed_and_sent_ones_are_not(client: TestC
             ("W-1", "pending", None),
             ("W-2", "failed", "ERP said: customer C9 is blocked"),
             ("W-3", "sent", None),
-            ("W-4", None, None),  # an order from the ERP: nothing to export
+            ("W-4", "sending", None),  # in flight
         ]:
             session.add(
                 Order(
                     tenant_id=two["a_id"],
                     number=number,
-                    origin="shop",
                     customer_code="C1",
                     export_state=state,
                     export_error=error,
                     export_attempts=3 if error else 0,
                 )
             )
-        session.add(
-            Order(tenant_id=two["b_id"], number="X-1", origin="shop", customer_code="C1", export_state="failed")
-        )
+        session.add(Order(tenant_id=two["b_id"], number="X-1", customer_code="C1", export_state="failed"))
     orders = client.get(f"/api/tenants/{two['a']}", headers=bearer(two["a_token"])).json()["orders"]
     assert [(o["number"], o["export_state"], o["export_attempts"]) for o in orders] == [
         ("W-1", "pending", 0),
         ("W-2", "failed", 3),
+        ("W-4", "sending", 0),
     ]
     assert orders[1]["export_error"] == "ERP said: customer C9 is blocked"

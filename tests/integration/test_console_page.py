@@ -117,3 +117,15 @@ def test_the_retry_button_loads_a_fixed_record(client: TestClient, pg_url: str, 
     assert f'data-testid="retry-{record.id}"' not in page.text
     assert records(pg_url, tenant_id)["A-3"].resolved_at is not None
     assert actions(pg_url, tenant_id) == ["quarantine_retry"]
+
+
+def test_an_order_volume_plan_shows_orders_against_its_monthly_orders(
+    client: TestClient, pg_url: str, make_tenant: Any
+) -> None:
+    tenant_id, slug = make_tenant(plan="free")
+    signed_in(client, token_for(pg_url, tenant_id))
+    page = client.get(f"/tenants/{slug}").text
+    assert 'data-testid="orders-used">0<' in page and 'data-testid="orders-max">20<' in page
+    assert "Next plan up: <strong>orders-100</strong>, 100 orders a month, €19.00/month" in page
+    assert "the allowance lasts the whole period" in page  # no order yet: nothing runs out
+    assert 'data-testid="credits-max"' not in page  # credits are counted, not sold, on this plan

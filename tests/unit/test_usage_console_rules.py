@@ -84,10 +84,14 @@ def test_storage_over_the_included_10_gb_costs_2_3_eur_per_started_gb(total: int
     assert use.to_json()["overage_eur"] == eur
 
 
-def test_the_next_plan_up_is_the_smallest_bigger_one() -> None:
+def test_the_next_plan_up_is_the_smallest_bigger_one_of_the_same_family() -> None:
     plans = [PlanTerms("business", 5_000, Decimal(149)), PlanTerms("starter", 1_000), PlanTerms("basic", 2_500)]
     assert next_plan_up(PlanTerms("starter", 1_000), plans) == PlanTerms("basic", 2_500)
     assert next_plan_up(PlanTerms("business", 5_000), plans) is None
+    free = PlanTerms("free", 0, metric="orders", max_orders=20)
+    small = PlanTerms("orders-100", 0, Decimal(19), metric="orders", max_orders=100)
+    assert next_plan_up(free, [*plans, small]) == small  # within its family, by orders a month
+    assert next_plan_up(PlanTerms("business", 5_000), [*plans, small]) is None
 
 
 def test_options_that_look_secret_are_left_out_at_any_depth() -> None:
