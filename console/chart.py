@@ -11,7 +11,20 @@ from quotas.daily import DailyUsage
 
 WIDTH, HEIGHT = 720, 220
 LEFT, BOTTOM, TOP = 48, 24, 10
-COLOURS = ("#2f6fb0", "#e07b39", "#3a9d5d", "#b8434b", "#7a5bb5", "#8c6d46", "#c1579e", "#6b7b8c", "#b5a33a")
+COLOURS = (
+    "#2f6fb0",
+    "#e07b39",
+    "#3a9d5d",
+    "#b8434b",
+    "#7a5bb5",
+    "#8c6d46",
+    "#c1579e",
+    "#6b7b8c",
+    "#b5a33a",
+    "#1f9e9e",
+    "#404040",
+    "#e5a0b8",
+)  # one per entity: ten groups of records and room to spare
 
 
 def daily_chart(usage: DailyUsage) -> Markup:
