@@ -100,6 +100,8 @@ def build_seeded(target: Path) -> dict[str, Any]:
 def seeded_tryton_db() -> Path:
     target = CACHE / f"seed-{cache_key()}.sqlite"
     if not target.exists():
+        for stale in CACHE.glob("seed-*"):  # built from an older seed script or trytond
+            stale.unlink()
         stats = build_seeded(target)
         target.with_suffix(".json").write_text(json.dumps(stats, indent=2))
     return target

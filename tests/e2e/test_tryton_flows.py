@@ -1,0 +1,215 @@
+"""A tenant on a real Tryton server through the real flows: full import, deltas, reconciled deletes.
+
+The module's Tryton copy is changed through JSON-RPC, as a user of the ERP would, and the shop
+database and the ledger are read back. Counts are asked of Tryton itself, never hard-coded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from quotas.ledger import Ledger, Usage
+from shop.db import session_factory, unit_of_work
+from shop.models import Contact, Customer, ProductVariant, SalesRep, StockLevel
+from shop.settings import get_settings
+from shop.tenants import add_tenant
+from tests.tryton.server import ADMIN_PASSWORD, TrytonServer
+
+pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
+
+SECRET = "ERP_SYNC_TEST_TRYTON_PASSWORD"
+MODELS = {"products": ProductVariant, "stock": StockLevel, "sales_reps": SalesRep, "customers": Customer,
+          "contacts": Contact}  # fmt: skip
+
+
+@pytest.fixture
+def tryton_env(shop_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv(SECRET, ADMIN_PASSWORD)
+    monkeypatch.setenv("ERP_SYNC_BATCH_SIZE", "500")  # 2,500 variants in a handful of batches
+    get_settings.cache_clear()
+    yield shop_env
+    get_settings.cache_clear()
+
+
+def tenant(pg_url: str, server: TrytonServer) -> tuple[int, str]:
+    slug = f"tryton-{uuid.uuid4().hex[:8]}"
+    with unit_of_work(pg_url) as session:
+        row = add_tenant(
+            session,
+            slug,
+            "enterprise",
+            erp_kind="tryton",
+            erp_options=server.options(),
+            entities=["products", "stock", "sales_reps", "customers"],
+            secret_name=SECRET,
+        )
+        return row.id, slug
+
+
+def sync(slug: str) -> dict[str, dict[str, int]]:
+    from flows.sync_tenant import sync_tenant
+
+    state = sync_tenant(tenant=slug, return_state=True)
+    assert state.is_completed(), f"{state.name}: {state.message}"
+    result: dict[str, dict[str, int]] = state.result()
+    return result
+
+
+def reconcile(slug: str) -> dict[str, dict[str, int]]:
+    from flows.reconcile import reconcile_deletes
+
+    state = reconcile_deletes(tenant=slug, return_state=True)
+    assert state.is_completed(), f"{state.name}: {state.message}"
+    result: dict[str, dict[str, int]] = state.result()
+    return result
+
+
+def in_tryton(server: TrytonServer) -> dict[str, int]:
+    client = server.client()
+
+    def count(model: str, domain: list[Any]) -> int:
+        return int(client.model(model, "search_count", domain))
+
+    warehouses = count("stock.location", [["type", "=", "warehouse"]])
+    return {
+        "products": count("product.product", []),
+        "stock": warehouses * count("product.product", [["type", "=", "goods"]]),
+        "sales_reps": count("company.employee", []),
+        "customers": count("party.party", []),
+        "contacts": count("party.contact_mechanism", [["type", "in", ["email", "phone", "mobile"]]]),
+    }
+
+
+def in_shop(pg_url: str, tenant_id: int) -> dict[str, int]:
+    with session_factory(pg_url)() as session:
+        return {
+            entity: session.execute(
+                select(func.count()).select_from(model).where(model.tenant_id == tenant_id)
+            ).scalar_one()
+            for entity, model in MODELS.items()
+        }
+
+
+def usage(pg_url: str, tenant_id: int) -> Usage:
+    return Ledger(session_factory(pg_url)).usage(tenant_id)
+
+
+def one_id(server: TrytonServer, model: str, domain: list[Any]) -> int:
+    (record,) = server.client().search_read(model, domain, None, [])
+    return int(record["id"])
+
+
+def add_stock(server: TrytonServer, sku: str, quantity: float) -> None:
+    """Goods found in the first warehouse: a done move from its lost-and-found to its storage."""
+    client = server.client()
+    (warehouse,) = client.search_read(
+        "stock.location", [["code", "=", "WH"]], 1, ["storage_location", "lost_found_location"]
+    )
+    (product,) = client.search_read("product.product", [["code", "=", sku]], 1, ["default_uom"])
+    move = {
+        "product": product["id"],
+        "unit": product["default_uom"],
+        "quantity": quantity,
+        "from_location": warehouse["lost_found_location"],
+        "to_location": warehouse["storage_location"],
+        "company": client.context["company"],
+        "effective_date": dt.date.today(),
+    }
+    (move_id,) = client.model("stock.move", "create", [move], write=True)
+    client.model("stock.move", "do", [move_id], write=True)
+
+
+def new_template(server: TrytonServer, code: str) -> int:
+    client = server.client()
+    (unit,) = client.search_read("product.uom", [["symbol", "=", "u"]], 1, [])
+    template = {
+        "name": f"Producto {code}",
+        "code": code,
+        "type": "goods",
+        "default_uom": unit["id"],
+        "salable": True,
+        "sale_uom": unit["id"],
+        "list_price": Decimal("5"),
+        "products": [["create", [{"suffix_code": "-1"}]]],
+    }
+    (template_id,) = client.model("product.template", "create", [template], write=True)
+    return int(template_id)
+
+
+def test_full_import_then_a_delta_writes_exactly_what_changed_in_tryton(
+    pg_url: str, tryton_server: TrytonServer, tryton_env: str
+) -> None:
+    tenant_id, slug = tenant(pg_url, tryton_server)
+    expected = in_tryton(tryton_server)
+
+    first = sync(slug)
+
+    assert {entity: counts["written"] for entity, counts in first.items()} == expected
+    assert {entity: counts["quarantined"] for entity, counts in first.items()} == dict.fromkeys(expected, 0)
+    assert in_shop(pg_url, tenant_id) == expected
+    credited = expected["products"] + expected["sales_reps"] + expected["customers"] + expected["contacts"]
+    before = usage(pg_url, tenant_id)
+    assert (before.credits_used, before.processes_used) == (credited, sum(expected.values()))
+
+    client = tryton_server.client()
+    variant = one_id(tryton_server, "product.product", [["code", "=", "T0020-1"]])
+    client.model("product.product", "write", [variant], {"attributes": {"color": "green"}}, write=True)
+    template = one_id(tryton_server, "product.template", [["code", "=", "T0021"]])
+    client.model("product.template", "write", [template], {"list_price": "99.90"}, write=True)
+    add_stock(tryton_server, "T0030-1", 5)
+    address = one_id(tryton_server, "party.address", [["party.code", "=", "C0050"]])
+    client.model("party.address", "write", [address], {"street": "Avinguda Diagonal 1"}, write=True)
+
+    second = sync(slug)
+
+    assert {entity: counts["written"] for entity, counts in second.items()} == {
+        "products": 3,  # the variant, and both variants of the repriced template
+        "stock": 1,
+        "sales_reps": 0,
+        "customers": 1,
+        "contacts": 0,
+    }
+    assert second["stock"]["fetched"] == expected["stock"]  # stock is read whole: moves stamp no variant
+    after = usage(pg_url, tenant_id)
+    assert (after.processes_used - before.processes_used, after.credits_used) == (5, credited)
+    with session_factory(pg_url)() as session:
+        prices = session.execute(
+            select(ProductVariant.sku, ProductVariant.price).where(
+                ProductVariant.tenant_id == tenant_id, ProductVariant.sku.like("T0021-%")
+            )
+        ).all()
+        street = session.scalars(
+            select(Customer.address).where(Customer.tenant_id == tenant_id, Customer.code == "C0050")
+        ).one()
+    assert sorted((sku, str(price)) for sku, price in prices) == [("T0021-1", "99.9000"), ("T0021-2", "99.9000")]
+    assert street == "Avinguda Diagonal 1"
+
+
+def test_records_gone_from_tryton_are_reconciled_away(
+    pg_url: str, tryton_server: TrytonServer, tryton_env: str
+) -> None:
+    tenant_id, slug = tenant(pg_url, tryton_server)
+    client = tryton_server.client()
+    template = new_template(tryton_server, "TGONE")  # seeded variants have moves: Tryton keeps those
+    sync(slug)
+    client.model("product.template", "delete", [template], write=True)
+    customer = one_id(tryton_server, "party.party", [["code", "=", "C0400"]])
+    client.model("party.party", "delete", [customer], write=True)
+
+    results = reconcile(slug)
+
+    assert {entity: counts["deleted"] for entity, counts in results.items()} == {
+        "contacts": 2,  # the customer's e-mail and phone
+        "customers": 1,
+        "sales_reps": 0,
+        "stock": 2,  # the variant's (empty) level in each warehouse
+        "products": 1,
+    }
+    assert in_shop(pg_url, tenant_id) == in_tryton(tryton_server)
