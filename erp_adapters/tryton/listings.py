@@ -32,9 +32,12 @@ class Listing:
 
 
 def text(value: Any) -> str:
-    """A Tryton value as the pipeline's text: '' for empty, '.' decimals, ISO dates."""
+    """A Tryton value as the pipeline's text: '' for empty, '.' decimals, ISO dates (a datetime
+    as its date: documents are issued on a day)."""
     if value is None or value is False:
         return ""
+    if isinstance(value, dt.datetime):
+        value = value.date()
     if isinstance(value, float):
         value = Decimal(repr(value))
     if isinstance(value, Decimal):
@@ -78,7 +81,8 @@ def sales_rep_row(record: Record) -> Row:
 
 
 def admin_user_row(record: Record) -> Row:
-    return {"email": text(record.get("email")), "name": text(record.get("name"))}
+    # Tryton's own admin has no name: its login names it instead.
+    return {"email": text(record.get("email")), "name": text(record.get("name")) or text(record.get("login"))}
 
 
 def customer_row(record: Record) -> Row:
@@ -145,10 +149,10 @@ def _first_reference(items: list[Record] | None, path: str) -> Any:
 def invoice_row(record: Record) -> Row:
     order_ref = record.get("reference") or _first_reference(record.get("sales."), "reference")
     lines = document_lines(record.get("lines.") or [])
+    issued = record.get("invoice_date") or record.get("create_date")
     return document_row(
-        record.get("number"), related(record, "party.code"), order_ref, record.get("invoice_date"),
-        record.get("total_amount"), lines,
-    )  # fmt: skip
+        record.get("number"), related(record, "party.code"), order_ref, issued, record.get("total_amount"), lines
+    )
 
 
 def delivery_note_row(record: Record) -> Row:
@@ -156,14 +160,15 @@ def delivery_note_row(record: Record) -> Row:
     order_ref = record.get("reference") or _first_reference(moves, "sale.reference")
     lines = document_lines(moves, description="product.name")
     total = sum((Decimal(line["quantity"] or 0) * Decimal(line["unit_price"] or 0) for line in lines), Decimal(0))
-    issued = record.get("effective_date") or record.get("planned_date")
+    issued = record.get("effective_date") or record.get("planned_date") or record.get("create_date")
     return document_row(record.get("number"), related(record, "customer.code"), order_ref, issued, total, lines)
 
 
 def pending_order_row(record: Record) -> Row:
     lines = document_lines(record.get("lines.") or [])
+    issued = record.get("sale_date") or record.get("create_date")  # a quotation has no sale date yet
     row = document_row(
-        record.get("number"), related(record, "party.code"), record.get("reference"), record.get("sale_date"),
+        record.get("number"), related(record, "party.code"), record.get("reference"), issued,
         record.get("total_amount"), lines,
     )  # fmt: skip
     return {**row, "status": text(record.get("state"))}
@@ -205,7 +210,7 @@ LISTINGS: dict[Entity, Listing] = {
         stamps=(*_STAMPS, "party.write_date", "party.contact_mechanisms.write_date"),
     ),
     Entity.ADMIN_USERS: Listing(
-        "res.user", ("email", "name"), admin_user_row, ("email", "name"), domain=(("email", "!=", None),)
+        "res.user", ("email", "name", "login"), admin_user_row, ("email", "name"), domain=(("email", "!=", None),)
     ),
     Entity.CUSTOMERS: Listing(
         "party.party",
@@ -224,7 +229,16 @@ LISTINGS: dict[Entity, Listing] = {
     ),
     Entity.INVOICES: Listing(
         "account.invoice",
-        ("number", "reference", "invoice_date", "total_amount", "party.code", "sales.reference", *_lines("lines")),
+        (
+            "number",
+            "reference",
+            "invoice_date",
+            "create_date",
+            "total_amount",
+            "party.code",
+            "sales.reference",
+            *_lines("lines"),
+        ),
         invoice_row,
         _DOCUMENT,
         domain=(("type", "=", "out"), ("state", "in", ["validated", "posted", "paid"])),
@@ -232,15 +246,23 @@ LISTINGS: dict[Entity, Listing] = {
     ),
     Entity.DELIVERY_NOTES: Listing(
         "stock.shipment.out",
-        ("number", "reference", "effective_date", "planned_date", "customer.code", *_lines("outgoing_moves", _MOVE)),
+        (
+            "number",
+            "reference",
+            "effective_date",
+            "planned_date",
+            "create_date",
+            "customer.code",
+            *_lines("outgoing_moves", _MOVE),
+        ),
         delivery_note_row,
         _DOCUMENT,
         domain=(("state", "!=", "cancelled"),),
-        stamps=(*_STAMPS, "outgoing_moves.write_date"),
+        stamps=(*_STAMPS, "moves.write_date"),  # outgoing_moves cannot be searched
     ),
     Entity.PENDING_ORDERS: Listing(
         "sale.sale",
-        ("number", "reference", "sale_date", "total_amount", "state", "party.code", *_lines("lines")),
+        ("number", "reference", "sale_date", "create_date", "total_amount", "state", "party.code", *_lines("lines")),
         pending_order_row,
         (*_DOCUMENT, "status"),
         domain=(("state", "in", ["quotation", "confirmed", "processing"]),),

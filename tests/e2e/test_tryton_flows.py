@@ -17,7 +17,17 @@ from sqlalchemy import func, select
 
 from quotas.ledger import Ledger, Usage
 from shop.db import session_factory, unit_of_work
-from shop.models import Contact, Customer, ProductVariant, SalesRep, StockLevel
+from shop.models import (
+    AdminUser,
+    Contact,
+    Customer,
+    DeliveryNote,
+    Invoice,
+    PendingOrder,
+    ProductVariant,
+    SalesRep,
+    StockLevel,
+)
 from shop.settings import get_settings
 from shop.tenants import add_tenant
 from tests.tryton.server import ADMIN_PASSWORD, TrytonServer
@@ -25,8 +35,19 @@ from tests.tryton.server import ADMIN_PASSWORD, TrytonServer
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
 
 SECRET = "ERP_SYNC_TEST_TRYTON_PASSWORD"
-MODELS = {"products": ProductVariant, "stock": StockLevel, "sales_reps": SalesRep, "customers": Customer,
-          "contacts": Contact}  # fmt: skip
+MODELS = {
+    "products": ProductVariant,
+    "stock": StockLevel,
+    "sales_reps": SalesRep,
+    "admin_users": AdminUser,
+    "customers": Customer,
+    "contacts": Contact,
+    "invoices": Invoice,
+    "delivery_notes": DeliveryNote,
+    "pending_orders": PendingOrder,
+}
+GROUPS = ["products", "stock", "sales_reps", "admin_users", "customers", "invoices", "pending_orders"]
+CREDITED = ("products", "sales_reps", "admin_users", "customers", "contacts")
 
 
 @pytest.fixture
@@ -38,7 +59,7 @@ def tryton_env(shop_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_settings.cache_clear()
 
 
-def tenant(pg_url: str, server: TrytonServer) -> tuple[int, str]:
+def tenant(pg_url: str, server: TrytonServer, groups: list[str] = GROUPS) -> tuple[int, str]:
     slug = f"tryton-{uuid.uuid4().hex[:8]}"
     with unit_of_work(pg_url) as session:
         row = add_tenant(
@@ -47,7 +68,7 @@ def tenant(pg_url: str, server: TrytonServer) -> tuple[int, str]:
             "enterprise",
             erp_kind="tryton",
             erp_options=server.options(),
-            entities=["products", "stock", "sales_reps", "customers"],
+            entities=groups,
             secret_name=SECRET,
         )
         return row.id, slug
@@ -82,8 +103,12 @@ def in_tryton(server: TrytonServer) -> dict[str, int]:
         "products": count("product.product", []),
         "stock": warehouses * count("product.product", [["type", "=", "goods"]]),
         "sales_reps": count("company.employee", []),
+        "admin_users": count("res.user", [["email", "!=", None]]),
         "customers": count("party.party", []),
         "contacts": count("party.contact_mechanism", [["type", "in", ["email", "phone", "mobile"]]]),
+        "invoices": count("account.invoice", [["type", "=", "out"], ["state", "in", ["validated", "posted", "paid"]]]),
+        "delivery_notes": count("stock.shipment.out", [["state", "!=", "cancelled"]]),
+        "pending_orders": count("sale.sale", [["state", "in", ["quotation", "confirmed", "processing"]]]),
     }
 
 
@@ -154,7 +179,8 @@ def test_full_import_then_a_delta_writes_exactly_what_changed_in_tryton(
     assert {entity: counts["written"] for entity, counts in first.items()} == expected
     assert {entity: counts["quarantined"] for entity, counts in first.items()} == dict.fromkeys(expected, 0)
     assert in_shop(pg_url, tenant_id) == expected
-    credited = expected["products"] + expected["sales_reps"] + expected["customers"] + expected["contacts"]
+    assert min(expected.values()) > 0  # every entity has records to import
+    credited = sum(expected[entity] for entity in CREDITED)
     before = usage(pg_url, tenant_id)
     assert (before.credits_used, before.processes_used) == (credited, sum(expected.values()))
 
@@ -173,8 +199,12 @@ def test_full_import_then_a_delta_writes_exactly_what_changed_in_tryton(
         "products": 3,  # the variant, and both variants of the repriced template
         "stock": 1,
         "sales_reps": 0,
+        "admin_users": 0,
         "customers": 1,
         "contacts": 0,
+        "invoices": 0,
+        "delivery_notes": 0,
+        "pending_orders": 0,
     }
     assert second["stock"]["fetched"] == expected["stock"]  # stock is read whole: moves stamp no variant
     after = usage(pg_url, tenant_id)
@@ -195,7 +225,7 @@ def test_full_import_then_a_delta_writes_exactly_what_changed_in_tryton(
 def test_records_gone_from_tryton_are_reconciled_away(
     pg_url: str, tryton_server: TrytonServer, tryton_env: str
 ) -> None:
-    tenant_id, slug = tenant(pg_url, tryton_server)
+    tenant_id, slug = tenant(pg_url, tryton_server, ["products", "stock", "customers"])
     client = tryton_server.client()
     template = new_template(tryton_server, "TGONE")  # seeded variants have moves: Tryton keeps those
     sync(slug)
@@ -205,11 +235,12 @@ def test_records_gone_from_tryton_are_reconciled_away(
 
     results = reconcile(slug)
 
-    assert {entity: counts["deleted"] for entity, counts in results.items()} == {
+    assert {entity: counts["deleted"] for entity, counts in results.items() if counts["deleted"]} == {
         "contacts": 2,  # the customer's e-mail and phone
         "customers": 1,
-        "sales_reps": 0,
         "stock": 2,  # the variant's (empty) level in each warehouse
         "products": 1,
     }
-    assert in_shop(pg_url, tenant_id) == in_tryton(tryton_server)
+    assert set(results) == {"products", "stock", "customers", "contacts"}
+    shop, erp = in_shop(pg_url, tenant_id), in_tryton(tryton_server)
+    assert {entity: shop[entity] for entity in results} == {entity: erp[entity] for entity in results}
