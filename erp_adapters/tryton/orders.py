@@ -15,16 +15,34 @@ from erp_adapters.tryton.client import TrytonClient, TrytonRefused
 
 def find_sale(client: TrytonClient, reference: str) -> str | None:
     """The sale's number (its id while it is a draft without one), or None if none has it."""
-    found = client.search_read("sale.sale", [["reference", "=", reference]], 1, ["number"])
-    if not found:
-        return None
-    return str(found[0]["number"] or found[0]["id"])
+    sale = _sale(client, reference)
+    return None if sale is None else str(sale["number"] or sale["id"])
 
 
 def push_sale(client: TrytonClient, order: ShopOrder, reference: str, *, confirm: bool, warehouse: str | None) -> str:
-    existing = find_sale(client, reference)
-    if existing is not None:
-        return existing
+    """Create the sale unless it exists; then take it as far as confirmed, so a sale created by an
+    attempt that failed before confirming is confirmed by the next attempt instead of left a draft."""
+    sale = _sale(client, reference)
+    try:
+        if sale is None:
+            values = _sale_values(client, order, reference, warehouse)
+            (sale_id,) = client.model("sale.sale", "create", [values], write=True)
+            sale = {"id": sale_id, "state": "draft"}
+        if confirm and sale["state"] == "draft":
+            client.model("sale.sale", "quote", [sale["id"]], write=True)
+        if confirm and sale["state"] in ("draft", "quotation"):
+            client.model("sale.sale", "confirm", [sale["id"]], write=True)
+    except TrytonRefused as exc:
+        raise OrderRejected(f"order {order.number}: {exc.message}") from None
+    return find_sale(client, reference) or str(sale["id"])
+
+
+def _sale(client: TrytonClient, reference: str) -> dict[str, Any] | None:
+    found = client.search_read("sale.sale", [["reference", "=", reference]], 1, ["number", "state"])
+    return dict(found[0]) if found else None
+
+
+def _sale_values(client: TrytonClient, order: ShopOrder, reference: str, warehouse: str | None) -> dict[str, Any]:
     party = _party(client, order)
     products = _products(client, order)
     lines = [
@@ -39,7 +57,7 @@ def push_sale(client: TrytonClient, order: ShopOrder, reference: str, *, confirm
         for line in order.lines
     ]
     address = party["addresses"][0]
-    values = {
+    return {
         "party": party["id"],
         "invoice_address": address,
         "shipment_address": address,
@@ -49,14 +67,6 @@ def push_sale(client: TrytonClient, order: ShopOrder, reference: str, *, confirm
         "description": f"Shop order {order.number}",
         "lines": [["create", lines]],
     }
-    try:
-        (sale_id,) = client.model("sale.sale", "create", [values], write=True)
-        if confirm:
-            client.model("sale.sale", "quote", [sale_id], write=True)
-            client.model("sale.sale", "confirm", [sale_id], write=True)
-    except TrytonRefused as exc:
-        raise OrderRejected(f"order {order.number}: {exc.message}") from None
-    return find_sale(client, reference) or str(sale_id)
 
 
 def _warehouse(client: TrytonClient, code: str | None) -> int:
