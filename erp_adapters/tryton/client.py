@@ -33,6 +33,10 @@ class TrytonRefused(ErpError):
         self.message = message
 
 
+class SessionExpired(TransientErpError):
+    """The server no longer knows the session (timed out, server restarted): log in again."""
+
+
 @dataclass(frozen=True)
 class Transport:
     timeout: tuple[float, float] = (5.0, 120.0)  # connect, read (computed fields can take a while)
@@ -83,8 +87,13 @@ class TrytonClient:
         self, model: str, method: str, *params: Any, write: bool = False, context: dict[str, Any] | None = None
     ) -> Any:
         """``model.<model>.<method>(*params, context)`` with the user's preferences as context."""
+        name = f"model.{model}.{method}"
         self._open()
-        return self._call(f"model.{model}.{method}", [*params, {**self.context, **(context or {})}], write)
+        try:
+            return self._call(name, [*params, {**self.context, **(context or {})}], write)
+        except SessionExpired:
+            self._open()  # once only: a session refused right after a login is a real refusal
+            return self._call(name, [*params, {**self.context, **(context or {})}], write)
 
     def search_read(
         self,
@@ -134,8 +143,9 @@ class TrytonClient:
         if status in (401, 403) and method == _LOGIN:
             raise AdapterConfigError(f"tryton: login refused for user '{self.login}' on database '{self.database}'")
         if status in (401, 403):
-            self._authorization = None  # an expired session: the next call logs in again
-            raise TransientErpError(f"tryton: session refused ({status}) for {method}")
+            # Tryton refused the session before running the call, so sending it again is safe.
+            self._authorization = None
+            raise SessionExpired(f"tryton: session refused ({status}) for {method}")
         if status == 404:
             raise AdapterConfigError(f"tryton: database '{self.database}' is not served at {self.endpoint}")
         if status == 429 or status >= 500:

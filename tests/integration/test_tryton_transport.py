@@ -111,6 +111,19 @@ def test_reads_ride_out_503s_and_a_429_honouring_its_retry_after(
     assert proxy.calls[:4] == ["common.db.login"] * 4  # three faults, then the login that worked
 
 
+def test_an_expired_session_logs_in_again_and_the_call_goes_through(
+    proxy: FaultyProxy, tryton_server: TrytonServer
+) -> None:
+    source = through(proxy, tryton_server)
+    assert source.estimate(Entity.SALES_REPS, None) == 4
+    proxy.faults = [Fault(method="model.company.employee.search_count", status=401)]
+
+    assert source.estimate(Entity.SALES_REPS, None) == 4
+
+    assert proxy.calls.count("common.db.login") == 2
+    assert proxy.calls.count("model.company.employee.search_count") == 3  # one refused, then resent
+
+
 def test_a_server_that_stays_down_fails_with_one_transient_line(
     proxy: FaultyProxy, tryton_server: TrytonServer
 ) -> None:
