@@ -76,7 +76,7 @@ class TrytonAdapter:
         listing = LISTINGS[entity]
         window = Window.open(since, _now()) if listing.stamps else Window(None, _now())
         domain = [*listing.domain, *window.domain(listing.stamps, self.look_back), ["id", ">", window.after_id]]
-        count = int(self.client.model(listing.model, "search_count", domain))
+        count = self.client.count(listing.model, domain)
         return count * len(self._warehouses()) if listing.per_warehouse else count
 
     def fields_for(self, entity: Entity, columns: Sequence[str]) -> dict[str, str]:

@@ -29,7 +29,6 @@ class TrytonRefused(ErpError):
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(f"tryton refused: {kind}: {message}")
-        self.kind = kind
         self.message = message
 
 
@@ -104,14 +103,18 @@ class TrytonClient:
         context: dict[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
         """Records in id order (callers page by ``('id', '>', last)``, stable under inserts)."""
-        result = self.model(
-            model, "search_read", list(domain), 0, limit, [["id", "ASC"]], list(fields), context=context
-        )
-        return list(result)
+        order = [["id", "ASC"]]
+        return list(self._read(model, "search_read", list(domain), 0, limit, order, list(fields), context=context))
 
-    def close(self) -> None:
-        self._reads.close()
-        self._writes.close()
+    def count(self, model: str, domain: Sequence[Any]) -> int:
+        return int(self._read(model, "search_count", list(domain)))
+
+    def _read(self, model: str, method: str, *params: Any, context: dict[str, Any] | None = None) -> Any:
+        try:
+            return self.model(model, method, *params, context=context)
+        except TrytonRefused as exc:
+            # A read refused is the set-up's doing: the user's access rights or a module not activated.
+            raise AdapterConfigError(f"tryton: user '{self.login}' cannot read {model}: {exc.message}") from None
 
     def _open(self) -> None:
         if self._authorization is not None:

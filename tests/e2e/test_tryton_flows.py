@@ -96,7 +96,7 @@ def in_tryton(server: TrytonServer) -> dict[str, int]:
     client = server.client()
 
     def count(model: str, domain: list[Any]) -> int:
-        return int(client.model(model, "search_count", domain))
+        return client.count(model, domain)
 
     warehouses = count("stock.location", [["type", "=", "warehouse"]])
     return {

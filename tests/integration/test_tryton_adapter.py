@@ -54,7 +54,7 @@ def read_all(source: TrytonAdapter, entity: Entity, since: dict[str, Any] | None
 
 
 def count(server: TrytonServer, model: str, domain: list[Any]) -> int:
-    return int(server.client().model(model, "search_count", domain))
+    return server.client().count(model, domain)
 
 
 @pytest.fixture(scope="module")
@@ -245,6 +245,18 @@ def test_a_wrong_password_or_database_is_a_configuration_error_without_the_secre
         missing.estimate(Entity.SALES_REPS, None)
     with pytest.raises(AdapterConfigError, match="missing option 'password'"):
         create_adapter("tryton", server.options())
+
+
+def test_a_user_without_access_to_a_model_is_a_configuration_error(server: TrytonServer) -> None:
+    client = server.client()
+    client.model(
+        "res.user", "create", [{"name": "Web shop", "login": "shop", "password": "shop-Pass-2026"}], write=True
+    )
+    limited = create_adapter("tryton", {**server.options(), "user": "shop", "password": "shop-Pass-2026"})
+
+    assert limited.estimate(Entity.PRODUCTS, None) == 2500  # products are readable by anyone
+    with pytest.raises(AdapterConfigError, match=r"^tryton: user 'shop' cannot read account.invoice: .*access"):
+        list(limited.fetch(Entity.INVOICES, None, 10))
 
 
 def test_an_unreachable_server_is_transient_after_bounded_retries(server: TrytonServer) -> None:
