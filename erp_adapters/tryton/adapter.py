@@ -43,13 +43,15 @@ class TrytonAdapter:
     def from_options(cls, options: dict[str, Any]) -> TrytonAdapter:
         """Options: ``url``, ``database``, ``user``, the password from the tenant's secret, and
         optionally ``look_back_minutes`` (default 5), ``confirm_orders`` (default true),
-        ``warehouse`` (code; default the first), ``timeout_seconds`` and ``retries``."""
+        ``warehouse`` (code; default the first), ``timeout_seconds``, ``retries`` and
+        ``calls_per_second`` (per server; default 20, 0 for no limit)."""
         missing = [key for key in _REQUIRED if not options.get(key)]
         if missing:
             raise AdapterConfigError(f"tryton: missing option {', '.join(map(repr, missing))}")
         transport = Transport(
             timeout=(5.0, _number(options, "timeout_seconds", 120.0)),
             retries=int(_number(options, "retries", 5)),
+            calls_per_second=_number(options, "calls_per_second", Transport.calls_per_second),
         )
         client = TrytonClient(
             str(options["url"]), str(options["database"]), str(options["user"]), str(options["password"]), transport

@@ -19,6 +19,7 @@ from urllib3.util.retry import Retry
 
 from erp_adapters.errors import AdapterConfigError, ErpError, MalformedSource, TransientErpError
 from erp_adapters.tryton.codec import dumps, loads
+from erp_adapters.tryton.pacing import endpoint_of, wait_for_slot
 
 _LOGIN = "common.db.login"
 _ERROR_TEXT = 200  # characters of a server message kept in an error line
@@ -42,6 +43,7 @@ class Transport:
     retries: int = 5
     backoff: float = 0.5  # seconds, doubled each retry, capped at ``backoff_max``
     backoff_max: float = 30.0
+    calls_per_second: float = 20.0  # per server, shared by every client in the process; 0: no limit
 
     def retry(self, *, writes: bool) -> Retry:
         return Retry(
@@ -72,6 +74,7 @@ class TrytonClient:
 
     def __init__(self, url: str, database: str, login: str, password: str, transport: Transport | None = None) -> None:
         self.endpoint = f"{url.rstrip('/')}/{database}/rpc/"
+        self._server = endpoint_of(url)
         self.database = database
         self.login = login
         self._password = password
@@ -135,6 +138,7 @@ class TrytonClient:
             headers["Authorization"] = self._authorization
         body = dumps({"id": next(self._ids), "method": method, "params": params})
         session = self._writes if write else self._reads
+        wait_for_slot(self._server, self.transport.calls_per_second)
         try:
             response = session.post(self.endpoint, data=body, headers=headers, timeout=self.transport.timeout)
         except requests.RequestException as exc:

@@ -124,6 +124,21 @@ def test_an_expired_session_logs_in_again_and_the_call_goes_through(
     assert proxy.calls.count("model.company.employee.search_count") == 3  # one refused, then resent
 
 
+def test_calls_to_one_server_are_spaced_by_its_rate_limit_across_clients(
+    proxy: FaultyProxy, tryton_server: TrytonServer
+) -> None:
+    first, second = (through(proxy, tryton_server, calls_per_second=10) for _ in range(2))
+    first.estimate(Entity.SALES_REPS, None)  # logged in: from here on, one call per estimate
+    second.estimate(Entity.SALES_REPS, None)
+    started = time.monotonic()
+
+    for _ in range(5):
+        first.estimate(Entity.SALES_REPS, None)
+        second.estimate(Entity.SALES_REPS, None)
+
+    assert time.monotonic() - started >= 0.9  # ten calls at ten a second, whichever client made them
+
+
 def test_a_server_that_stays_down_fails_with_one_transient_line(
     proxy: FaultyProxy, tryton_server: TrytonServer
 ) -> None:
