@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -48,6 +49,8 @@ class TrytonAdapter:
         missing = [key for key in _REQUIRED if not options.get(key)]
         if missing:
             raise AdapterConfigError(f"tryton: missing option {', '.join(map(repr, missing))}")
+        if urlsplit(str(options["url"])).password:  # it would end up in logs and error lines
+            raise AdapterConfigError("tryton: the url must not carry a password; use the tenant's secret")
         transport = Transport(
             timeout=(5.0, _number(options, "timeout_seconds", 120.0)),
             retries=int(_number(options, "retries", 5)),
@@ -67,8 +70,7 @@ class TrytonAdapter:
         if listing.per_warehouse:
             yield from self._per_warehouse(listing, page_size)
             return
-        window = Window.open(since, _now()) if listing.stamps else Window(None, _now())
-        yield from self._pages(listing, window, page_size)
+        yield from self._pages(listing, _window(listing, since), page_size)
 
     def snapshot(self, entity: Entity, page_size: int) -> Iterator[Page]:
         """Everything the ERP holds now (active records only: an archived record leaves the shop)."""
@@ -76,7 +78,7 @@ class TrytonAdapter:
 
     def estimate(self, entity: Entity, since: Cursor | None) -> int | None:
         listing = LISTINGS[entity]
-        window = Window.open(since, _now()) if listing.stamps else Window(None, _now())
+        window = _window(listing, since)
         domain = [*listing.domain, *window.domain(listing.stamps, self.look_back), ["id", ">", window.after_id]]
         count = self.client.count(listing.model, domain)
         return count * len(self._warehouses()) if listing.per_warehouse else count
@@ -118,11 +120,16 @@ class TrytonAdapter:
         # Quantities are computed per location: one full read per warehouse, never a delta.
         for warehouse in self._warehouses():
             context = {"locations": [warehouse["id"]]}
-            window = Window(None, _now())
-            yield from self._pages(listing, window, page_size, context, warehouse=str(warehouse["code"] or ""))
+            code = str(warehouse["code"] or "")
+            yield from self._pages(listing, _window(listing, None), page_size, context, warehouse=code)
 
     def _warehouses(self) -> list[Record]:
         return self.client.search_read("stock.location", [["type", "=", "warehouse"]], None, ["code"])
+
+
+def _window(listing: Listing, since: Cursor | None) -> Window:
+    # A listing without stamps has no deltas: every run reads it whole, whatever the cursor says.
+    return Window.open(since, _now()) if listing.stamps else Window(None, _now())
 
 
 def _now() -> dt.datetime:

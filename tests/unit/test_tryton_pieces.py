@@ -80,6 +80,7 @@ def test_dates_datetimes_and_decimals_travel_as_tryton_encodes_them() -> None:
         ({"look_back_minutes": "-1"}, "'look_back_minutes' cannot be negative"),
         ({"retries": "many"}, "'retries' must be a number, got 'many'"),
         ({"confirm_orders": "maybe"}, "'confirm_orders' must be true or false"),
+        ({"url": "http://sync:hunter2@erp.example"}, "must not carry a password; use the tenant's secret"),
     ],
 )
 def test_bad_options_are_refused_before_any_call(extra: dict[str, str], message: str) -> None:
