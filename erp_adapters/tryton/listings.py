@@ -18,6 +18,7 @@ from erp_adapters.base import Entity
 Record = dict[str, Any]
 Row = dict[str, str]
 _STAMPS = ("write_date", "create_date")
+_BARCODE_TYPES = ("ean", "upc")  # a variant may also carry brand codes, ISINs…: not its barcode
 
 
 @dataclass(frozen=True)
@@ -59,14 +60,14 @@ def related(record: Mapping[str, Any], path: str) -> Any:
 def product_row(record: Record) -> Row:
     attributes = record.get("attributes") or {}
     values = [text(value) for value in attributes.values() if value]
-    identifiers = record.get("identifiers.") or []
+    barcodes = [i["code"] for i in record.get("identifiers.") or [] if i.get("type") in _BARCODE_TYPES]
     return {
         "sku": text(record.get("code")),
         "name": f"{record.get('name')} ({', '.join(values)})" if values else text(record.get("name")),
         "price": text(record.get("list_price_used")),
         "template_code": text(related(record, "template.code")),
         "template_name": text(related(record, "template.name")),
-        "barcode": text(identifiers[0]["code"]) if identifiers else "",
+        "barcode": text(barcodes[0]) if barcodes else "",
         "color": text(attributes.get("color")),
         "size": text(attributes.get("size")),
     }
@@ -187,7 +188,16 @@ def _lines(field: str, line_fields: tuple[str, ...] = _LINE) -> tuple[str, ...]:
 LISTINGS: dict[Entity, Listing] = {
     Entity.PRODUCTS: Listing(
         "product.product",
-        ("code", "name", "list_price_used", "attributes", "template.code", "template.name", "identifiers.code"),
+        (
+            "code",
+            "name",
+            "list_price_used",
+            "attributes",
+            "template.code",
+            "template.name",
+            "identifiers.type",
+            "identifiers.code",
+        ),
         product_row,
         ("sku", "name", "price", "template_code", "template_name", "barcode", "color", "size"),
         # A template's edit (name, price) changes its variants without stamping them.
