@@ -62,7 +62,7 @@ def _config(folder: Path, port: int = 0) -> Path:
 
 def cache_key() -> str:
     digest = hashlib.sha256(SEED_SCRIPT.read_bytes())
-    digest.update(f"{version('trytond')}:{','.join(MODULES)}".encode())
+    digest.update(f"{version('trytond')}:{','.join(MODULES)}:{ADMIN_PASSWORD}".encode())
     return digest.hexdigest()[:16]
 
 
