@@ -29,6 +29,7 @@ class Fault:
     status: int | None = None  # answer this instead of forwarding
     retry_after: int | None = None
     drop_answer: bool = False  # forward to Tryton, then close the connection without answering
+    delay: float = 0.0  # seconds to hold the call before handling it
 
 
 class FaultyProxy:
@@ -56,6 +57,8 @@ class FaultyProxy:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 fault = proxy._take(json.loads(body)["method"])
+                if fault is not None:
+                    time.sleep(fault.delay)
                 if fault is not None and fault.status is not None:
                     self.send_response(fault.status)
                     if fault.retry_after is not None:
@@ -109,6 +112,16 @@ def test_reads_ride_out_503s_and_a_429_honouring_its_retry_after(
 
     assert time.monotonic() - started >= 1.0  # the Retry-After second was waited
     assert proxy.calls[:4] == ["common.db.login"] * 4  # three faults, then the login that worked
+
+
+def test_a_read_that_times_out_is_sent_again(proxy: FaultyProxy, tryton_server: TrytonServer) -> None:
+    source = through(proxy, tryton_server, timeout_seconds=0.5, retries=1)
+    source.estimate(Entity.SALES_REPS, None)
+    proxy.faults = [Fault(method="model.company.employee.search_count", delay=1.5)]
+
+    assert source.estimate(Entity.SALES_REPS, None) == 4
+
+    assert proxy.calls.count("model.company.employee.search_count") == 3  # the first, timed out, resent
 
 
 def test_an_expired_session_logs_in_again_and_the_call_goes_through(
