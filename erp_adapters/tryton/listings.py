@@ -234,7 +234,8 @@ LISTINGS: dict[Entity, Listing] = {
         ("type", "value", "name", "party.code", "party.name"),
         contact_row,
         ("code", "customer_code", "name", "email", "phone"),
-        domain=(("type", "in", ["email", "phone", "mobile"]),),
+        # An archived party leaves the customers, so its mechanisms leave the contacts.
+        domain=(("type", "in", ["email", "phone", "mobile"]), ("party.active", "=", True)),
         stamps=(*_STAMPS, "party.write_date"),
     ),
     Entity.INVOICES: Listing(

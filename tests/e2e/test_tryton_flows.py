@@ -105,7 +105,9 @@ def in_tryton(server: TrytonServer) -> dict[str, int]:
         "sales_reps": count("company.employee", []),
         "admin_users": count("res.user", [["email", "!=", None]]),
         "customers": count("party.party", []),
-        "contacts": count("party.contact_mechanism", [["type", "in", ["email", "phone", "mobile"]]]),
+        "contacts": count(
+            "party.contact_mechanism", [["type", "in", ["email", "phone", "mobile"]], ["party.active", "=", True]]
+        ),
         "invoices": count("account.invoice", [["type", "=", "out"], ["state", "in", ["validated", "posted", "paid"]]]),
         "delivery_notes": count("stock.shipment.out", [["state", "!=", "cancelled"]]),
         "pending_orders": count("sale.sale", [["state", "in", ["quotation", "confirmed", "processing"]]]),
@@ -232,12 +234,14 @@ def test_records_gone_from_tryton_are_reconciled_away(
     client.model("product.template", "delete", [template], write=True)
     customer = one_id(tryton_server, "party.party", [["code", "=", "C0400"]])
     client.model("party.party", "delete", [customer], write=True)
+    archived = one_id(tryton_server, "party.party", [["code", "=", "C0401"]])
+    client.model("party.party", "write", [archived], {"active": False}, write=True)
 
     results = reconcile(slug)
 
     assert {entity: counts["deleted"] for entity, counts in results.items() if counts["deleted"]} == {
-        "contacts": 2,  # the customer's e-mail and phone
-        "customers": 1,
+        "contacts": 4,  # each customer's e-mail and phone
+        "customers": 2,  # one deleted, one archived
         "stock": 2,  # the variant's (empty) level in each warehouse
         "products": 1,
     }

@@ -70,7 +70,11 @@ def test_every_entity_pages_with_the_shop_fields_and_tryton_counts(server: Tryto
         Entity.SALES_REPS: count(server, "company.employee", []),
         Entity.ADMIN_USERS: count(server, "res.user", [["email", "!=", None]]),
         Entity.CUSTOMERS: count(server, "party.party", []),
-        Entity.CONTACTS: count(server, "party.contact_mechanism", [["type", "in", ["email", "phone", "mobile"]]]),
+        Entity.CONTACTS: count(
+            server,
+            "party.contact_mechanism",
+            [["type", "in", ["email", "phone", "mobile"]], ["party.active", "=", True]],
+        ),
         Entity.INVOICES: count(server, "account.invoice", [["type", "=", "out"], ["state", "=", "posted"]]),
         Entity.DELIVERY_NOTES: count(server, "stock.shipment.out", []),
         Entity.PENDING_ORDERS: count(server, "sale.sale", []),
