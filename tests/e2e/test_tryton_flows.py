@@ -13,8 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from erp_adapters.orders import ShopOrder, ShopOrderLine
 from quotas.ledger import Ledger, Usage
 from shop.db import session_factory, unit_of_work
 from shop.models import (
@@ -23,11 +24,14 @@ from shop.models import (
     Customer,
     DeliveryNote,
     Invoice,
+    Order,
     PendingOrder,
     ProductVariant,
     SalesRep,
     StockLevel,
+    now_utc,
 )
+from shop.outbox import place_order
 from shop.settings import get_settings
 from shop.tenants import add_tenant
 from tests.tryton.server import ADMIN_PASSWORD, TrytonServer
@@ -248,3 +252,42 @@ def test_records_gone_from_tryton_are_reconciled_away(
     assert set(results) == {"products", "stock", "customers", "contacts"}
     shop, erp = in_shop(pg_url, tenant_id), in_tryton(tryton_server)
     assert {entity: shop[entity] for entity in results} == {entity: erp[entity] for entity in results}
+
+
+def export(slug: str) -> dict[str, int]:
+    from flows.export_orders import export_orders
+
+    state = export_orders(tenant=slug, return_state=True)
+    assert state.is_completed(), f"{state.name}: {state.message}"
+    result: dict[str, int] = state.result()
+    return result
+
+
+def test_shop_orders_reach_tryton_once_through_the_export_flow(
+    pg_url: str, tryton_server: TrytonServer, tryton_env: str
+) -> None:
+    tenant_id, slug = tenant(pg_url, tryton_server, ["products"])
+    line = ShopOrderLine("T0100-1", Decimal(2), Decimal("9.50"))
+    orders = [ShopOrder(f"WEBT-{n}", f"C02{n:02d}", now_utc(), (line,)) for n in range(3)]
+    unknown = ShopOrder("WEBT-X", "C0200", now_utc(), (ShopOrderLine("NO-SUCH", Decimal(1), Decimal(1)),))
+    with unit_of_work(pg_url) as session:
+        for order in [*orders, unknown]:
+            place_order(session, tenant_id, order)
+
+    assert export(slug) == {"sent": 3, "found": 0, "rejected": 1, "waiting": 0, "processes": 3}
+    # As if the worker had died after Tryton confirmed WEBT-0 but before the shop marked it sent.
+    with unit_of_work(pg_url) as session:
+        session.execute(
+            update(Order).where(Order.tenant_id == tenant_id, Order.number == "WEBT-0").values(export_state="pending")
+        )
+    assert export(slug) == {"sent": 0, "found": 1, "rejected": 0, "waiting": 0, "processes": 1}
+
+    sales = tryton_server.client().search_read(
+        "sale.sale", [["reference", "like", "WEBT-%"]], None, ["reference", "number", "state"]
+    )
+    with session_factory(pg_url)() as session:
+        refs = dict(
+            session.execute(select(Order.number, Order.erp_ref).where(Order.tenant_id == tenant_id)).tuples().all()
+        )
+    assert sorted((s["reference"], s["state"]) for s in sales) == [(o.number, "processing") for o in orders]
+    assert refs == {**{s["reference"]: s["number"] for s in sales}, "WEBT-X": None}
