@@ -18,6 +18,8 @@ from shop.db import get_engine, session_factory, unit_of_work
 from shop.settings import get_settings
 from shop.tenants import add_tenant
 
+pytest_plugins = ["tests.tryton.server"]  # a real Tryton server, for the tryton adapter's tests
+
 PG_SERVER = os.environ.get("ERP_SYNC_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 
 
