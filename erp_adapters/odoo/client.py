@@ -139,4 +139,6 @@ class OdooClient:
 def _reason(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower():
         return "timed out"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "the answer was cut off"
     return type(exc).__name__

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from erp_adapters.odoo.client import OdooClient
-from erp_adapters.odoo.reading import OdooSource, text
+from erp_adapters.odoo.reading import OdooSource, many2one, text
 
 CUSTOMER_FIELDS = {
     "code": "ref",
@@ -38,20 +38,22 @@ CONTACT_FIELDS = {
 def _customers(client: OdooClient, rows: list[dict[str, Any]]) -> pd.DataFrame:
     records = []
     for row in rows:
-        state = row.get("state_id") or [None, ""]
         plain = ("ref", "vat", "name", "email", "phone", "street", "city", "zip", "country_code")
-        records.append({**{column: text(row.get(column)) for column in plain}, "state": text(state[1])})
+        records.append(
+            {**{column: text(row.get(column)) for column in plain}, "state": many2one(row.get("state_id"))[1]}
+        )
     return pd.DataFrame(records, columns=list(CUSTOMER_FIELDS.values()), dtype=str)
 
 
 def _contacts(client: OdooClient, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    parent_ids = sorted({row["parent_id"][0] for row in rows if row.get("parent_id")})
+    linked = {many2one(row.get("parent_id"))[0] for row in rows}
+    parent_ids = sorted(int(parent) for parent in linked if parent.isdigit())
     parents = client.execute_kw("res.partner", "read", [parent_ids], {"fields": ["ref"]}) if parent_ids else []
-    parent_refs = {parent["id"]: text(parent.get("ref")) for parent in parents}
+    parent_refs = {text(parent.get("id")): text(parent.get("ref")) for parent in parents}
     records = [
         {
             "contact_ref": text(row.get("ref")) or f"odoo-{row['id']}",
-            "parent_ref": parent_refs.get((row.get("parent_id") or [None])[0], ""),
+            "parent_ref": parent_refs.get(many2one(row.get("parent_id"))[0], ""),
             "name": text(row.get("name")),
             "email": text(row.get("email")),
             "phone": text(row.get("phone")),

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from erp_adapters.odoo.client import OdooClient
-from erp_adapters.odoo.reading import OdooSource, text
+from erp_adapters.odoo.reading import OdooSource, many2one, text
 
 FIELDS = {
     "sku": "default_code",
@@ -23,9 +23,9 @@ FIELDS = {
 def _frame(client: OdooClient, rows: list[dict[str, Any]]) -> pd.DataFrame:
     records = []
     for row in rows:
-        template = row.get("product_tmpl_id") or [None, ""]
+        template_id, template_name = many2one(row.get("product_tmpl_id"))
         record = {column: text(row.get(column)) for column in ("default_code", "name", "list_price", "barcode")}
-        records.append({**record, "template_id": text(template[0]), "template_name": text(template[1])})
+        records.append({**record, "template_id": template_id, "template_name": template_name})
     return pd.DataFrame(records, columns=list(FIELDS.values()), dtype=str)
 
 

@@ -4,6 +4,14 @@ The cursor is Odoo's ``write_date`` of the newest record seen, less a look-back:
 committed late with an earlier stamp is read again instead of missed (re-reading an unchanged
 record costs nothing). Within a run, pages follow the id, so an interrupted run resumes after
 the last page it stored.
+
+Paging by ``id > last id`` (never by offset) means a record deleted or created between two
+pages cannot shift a later page: every record that exists throughout the run is read exactly
+once, and one created during it either comes in a later page or in the next run (its
+write_date is newer than the cursor). An answer that breaks this contract (not a list of
+records, a record without an id or write_date, ids not ascending past the last page's, such as
+the same page answered twice) is refused as a ``MalformedSource`` before any of its records are
+handed on, so the cursor cannot move past records that were never read.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from erp_adapters.base import Cursor, Page
+from erp_adapters.errors import MalformedSource
 from erp_adapters.odoo.client import OdooClient
 
 LOOK_BACK = dt.timedelta(seconds=30)
@@ -64,6 +73,14 @@ def text(value: object) -> str:
     return "" if value is False or value is None else str(value)
 
 
+def many2one(value: object) -> tuple[str, str]:
+    """A link to another record, which Odoo answers as ``[id, display name]`` or False. Anything
+    else is kept as text for the transform to judge, rather than failing the page."""
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return text(value[0]), text(value[1])
+    return text(value), ""
+
+
 def _domain(source: OdooSource, changed_since: object) -> list[Any]:
     domain: list[Any] = [list(term) for term in source.domain]
     return [*domain, ["write_date", ">=", changed_since]] if changed_since else domain
@@ -72,9 +89,38 @@ def _domain(source: OdooSource, changed_since: object) -> list[Any]:
 def _read(client: OdooClient, source: OdooSource, domain: list[Any], after_id: int, limit: int) -> list[dict[str, Any]]:
     fields = ["id", "write_date", *source.read]
     query = [*domain, ["id", ">", after_id]]
-    return list(
-        client.execute_kw(source.model, "search_read", [query], {"fields": fields, "order": "id asc", "limit": limit})
+    answer = client.execute_kw(
+        source.model, "search_read", [query], {"fields": fields, "order": "id asc", "limit": limit}
     )
+    return _checked(f"{source.model}.search_read", answer, after_id)
+
+
+def _checked(what: str, answer: object, after_id: int) -> list[dict[str, Any]]:
+    """The records of a ``search_read`` answer, once it is known to page as asked."""
+    if not isinstance(answer, list):
+        raise MalformedSource(f"odoo: {what} answered {type(answer).__name__} where a list of records was expected")
+    last = after_id
+    for record in answer:
+        record_id = record.get("id") if isinstance(record, dict) else None
+        if not isinstance(record_id, int) or isinstance(record_id, bool):
+            raise MalformedSource(f"odoo: {what} answered a record without an integer id after id {last}")
+        if record_id <= last:
+            raise MalformedSource(
+                f"odoo: {what} answered id {record_id} after id {last}, asked for ids above {after_id} "
+                "in ascending order (a page repeated or out of order)"
+            )
+        if not _is_stamp(record.get("write_date")):
+            raise MalformedSource(f"odoo: {what} answered record {record_id} without a valid write_date")
+        last = record_id
+    return answer
+
+
+def _is_stamp(value: object) -> bool:
+    try:
+        dt.datetime.strptime(str(value), ODOO_STAMP)
+    except ValueError:
+        return False
+    return isinstance(value, str)
 
 
 def _minus_look_back(stamp: str) -> str:
