@@ -4,15 +4,23 @@ It answers ``common.login`` and ``object.execute_kw`` on ``sale.order``, ``res.p
 ``product.product`` the way Odoo does (including its error envelope), and can be told to fail:
 
 - ``timeout_after_commit``: do the work, then answer later than the client waits;
-- ``http_500``: answer HTTP 500 without doing anything;
+- ``http_500``, ``http_502``, ``http_503``: answer that status without doing anything;
 - ``reset``: close the connection without an answer (a TCP reset), without doing anything;
 - ``rate_limited``: answer 429 with ``Retry-After`` without doing anything;
 - ``hold_after_commit``: do the work, then hold the answer until released (a worker can be
-  killed while it waits: the ERP has the order, the shop does not know yet).
+  killed while it waits: the ERP has the order, the shop does not know yet);
+- ``truncated``: announce the whole answer, send half of it and hang up;
+- ``not_json``: answer 200 with an HTML page, as a proxy in front of Odoo may;
+- ``result_dict``: answer the records keyed by id (a dict) where Odoo answers a list;
+- ``no_ids``: answer the records without their ``id``;
+- ``repeat_page``: answer the previous answer to the same call again, whatever was asked.
+
+Every call is counted and stamped with the time it arrived, so tests can measure the waits.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import socket
@@ -26,7 +34,21 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-FAULTS = ("timeout_after_commit", "http_500", "reset", "rate_limited", "hold_after_commit")
+FAULTS = (
+    "timeout_after_commit",
+    "http_500",
+    "http_502",
+    "http_503",
+    "reset",
+    "rate_limited",
+    "hold_after_commit",
+    "truncated",
+    "not_json",
+    "result_dict",
+    "no_ids",
+    "repeat_page",
+)
+HTTP_STATUS_FAULTS = {"http_500": 500, "http_502": 502, "http_503": 503}
 UID = 2
 
 
@@ -60,15 +82,18 @@ class FakeOdoo:
     sale_orders: list[SaleOrder] = field(default_factory=list)
     injected: Counter[str] = field(default_factory=Counter)
     calls: Counter[str] = field(default_factory=Counter)
+    stamps: list[tuple[str, float]] = field(default_factory=list)  # (call, time.monotonic() on arrival)
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._scheduled: deque[tuple[str, str]] = deque()  # (fault, call it applies to)
+        self._scheduled: deque[tuple[str | None, str]] = deque()  # (fault or None to answer, call)
+        self._answers: dict[str, Any] = {}  # the last answer to each call, for repeat_page
         self._chaos: dict[str, float] = {}
         self._chaos_calls: tuple[str, ...] = ()
         self._rng = random.Random(0)
+        self._product_ids = itertools.count(1000)  # like Odoo's sequences: an id is never given out twice
         self._server: ThreadingHTTPServer | None = None
 
     # -- set-up ----------------------------------------------------------------------------------
@@ -90,7 +115,7 @@ class FakeOdoo:
         return partner_id
 
     def add_product(self, default_code: str) -> None:
-        self.products[default_code] = 1000 + len(self.products)
+        self.products[default_code] = next(self._product_ids)
 
     def put_variant(
         self, default_code: str, name: str, price: float, template: tuple[int, str], barcode: str = ""
@@ -109,16 +134,26 @@ class FakeOdoo:
             "write_date": _now(),
         }
 
-    def schedule(self, fault: str, call: str = "sale.order.create", times: int = 1) -> None:
-        """The next ``times`` calls of ``call`` (``model.method``) fail with ``fault``."""
+    def remove_variant(self, default_code: str) -> None:
+        """Delete a variant, as a user would in Odoo (its id is never given out again)."""
+        self.variants.pop(self.products.pop(default_code), None)
+
+    def schedule(self, fault: str, call: str = "sale.order.create", times: int = 1, after: int = 0) -> None:
+        """The ``times`` calls of ``call`` (``model.method``) that follow the next ``after`` ones
+        fail with ``fault``."""
         assert fault in FAULTS, fault
         with self._lock:
-            self._scheduled.extend([(fault, call)] * times)
+            self._scheduled.extend([(None, call)] * after + [(fault, call)] * times)
 
     def chaos(self, rates: dict[str, float], calls: tuple[str, ...], seed: int = 7) -> None:
         """Each call of ``calls`` fails with each fault at its rate (repeatable with the seed)."""
         assert set(rates) <= set(FAULTS), rates
         self._chaos, self._chaos_calls, self._rng = dict(rates), calls, random.Random(seed)
+
+    def times_of(self, call: str) -> list[float]:
+        """When each ``call`` arrived (monotonic seconds), in order."""
+        with self._lock:
+            return [at for name, at in self.stamps if name == call]
 
     def calm(self) -> None:
         self._chaos, self._scheduled = {}, deque()
@@ -161,12 +196,18 @@ class FakeOdoo:
             server.shutdown()
             server.server_close()
 
+    def arrived(self, call: str) -> None:
+        with self._lock:
+            self.calls[call] += 1
+            self.stamps.append((call, time.monotonic()))
+
     def fault_for(self, call: str) -> str | None:
         with self._lock:
             for index, (fault, target) in enumerate(self._scheduled):
                 if target == call:
                     del self._scheduled[index]
-                    self.injected[fault] += 1
+                    if fault is not None:
+                        self.injected[fault] += 1
                     return fault
             if call in self._chaos_calls:
                 draw = self._rng.random()
@@ -176,6 +217,19 @@ class FakeOdoo:
                         return fault
                     draw -= rate
         return None
+
+    def reshape(self, call: str, fault: str | None, answer: dict[str, Any]) -> dict[str, Any]:
+        """The answer as a faulty Odoo would give it; a sound answer is kept for repeat_page."""
+        records = answer.get("result")
+        with self._lock:
+            if fault == "repeat_page" and call in self._answers:
+                return self._answers[call]
+            self._answers[call] = answer
+        if fault == "result_dict" and isinstance(records, list):
+            return {"result": {str(record["id"]): record for record in records}}
+        if fault == "no_ids" and isinstance(records, list):
+            return {"result": [{k: v for k, v in record.items() if k != "id"} for record in records]}
+        return answer
 
     # -- Odoo's behaviour ------------------------------------------------------------------------
 
@@ -265,15 +319,18 @@ class _Handler(BaseHTTPRequestHandler):
         params = request["params"]
         service, method, args = params["service"], params["method"], params["args"]
         call = f"{args[3]}.{args[4]}" if service == "object" else f"{service}.{method}"
-        self.odoo.calls[call] += 1
+        self.odoo.arrived(call)
         fault = self.odoo.fault_for(call)
         if fault == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
             self.close_connection = True
             return
-        if fault == "http_500":
-            self._send(500, {"message": "Internal Server Error"})
+        if fault in HTTP_STATUS_FAULTS:
+            self._send(HTTP_STATUS_FAULTS[fault], {"message": "Server Error"})
+            return
+        if fault == "not_json":
+            self._send_bytes(200, b"<html><body>502 Bad Gateway</body></html>", "text/html")
             return
         if fault == "rate_limited":
             self._send(429, {"message": "Too Many Requests"}, {"Retry-After": str(self.odoo.retry_after)})
@@ -288,6 +345,10 @@ class _Handler(BaseHTTPRequestHandler):
                     "data": {"name": exc.name, "message": exc.message, "debug": f"Traceback ...\n{exc.name}: {exc}"},
                 }
             }
+        answer = self.odoo.reshape(call, fault, answer)
+        if fault == "truncated":
+            self._send_truncated({"jsonrpc": "2.0", "id": request.get("id"), **answer})
+            return
         if fault == "timeout_after_commit":
             time.sleep(self.odoo.slow_seconds)
         if fault == "hold_after_commit":
@@ -296,10 +357,26 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, {"jsonrpc": "2.0", "id": request.get("id"), **answer})
 
     def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        self._send_bytes(status, json.dumps(body).encode(), "application/json", headers)
+
+    def _send_truncated(self, body: dict[str, Any]) -> None:
         payload = json.dumps(body).encode()
         try:
-            self.send_response(status)
+            self.send_response(200)
             self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload[: len(payload) // 2])
+        except OSError:
+            pass
+        self.close_connection = True
+
+    def _send_bytes(
+        self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
