@@ -19,6 +19,7 @@ from erp_adapters.base import Entity
 from erp_adapters.errors import ErpError, MalformedSource, TransientErpError
 from erp_adapters.odoo import OdooAdapter
 from erp_adapters.registry import create_adapter
+from flows.sync_tenant import sync_tenant
 from shop.db import session_factory
 from shop.models import ProductVariant, QuarantinedRecord, SyncCursor, UsageEvent
 from shop.settings import get_settings
@@ -193,8 +194,6 @@ def erp_prices(fake: FakeOdoo) -> dict[str, Decimal]:
 def test_a_faulty_run_leaves_the_cursor_with_its_rows_and_a_rerun_completes_once(
     pg_url: str, odoo: FakeOdoo, monkeypatch: pytest.MonkeyPatch, fault: str, after: int, error: type[ErpError]
 ) -> None:
-    from flows.sync_tenant import sync_tenant
-
     monkeypatch.setenv("ERP_SYNC_BATCH_SIZE", str(PAGE))
     get_settings.cache_clear()
     tenant_id, slug = odoo_tenant(
@@ -238,8 +237,6 @@ def test_a_faulty_run_leaves_the_cursor_with_its_rows_and_a_rerun_completes_once
 def test_records_of_the_wrong_type_are_quarantined_with_a_reason(
     pg_url: str, odoo: FakeOdoo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.sync_tenant import sync_tenant
-
     odoo.variants[odoo.products["POL-1"]]["list_price"] = "abc"
     odoo.variants[odoo.products["POL-2"]]["list_price"] = None
     odoo.variants[odoo.products["POL-3"]]["product_tmpl_id"] = 10  # a bare id, not [id, name]
