@@ -116,11 +116,13 @@ def _checked(what: str, answer: object, after_id: int) -> list[dict[str, Any]]:
 
 
 def _is_stamp(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
     try:
-        dt.datetime.strptime(str(value), ODOO_STAMP)
+        dt.datetime.strptime(value, ODOO_STAMP)
     except ValueError:
         return False
-    return isinstance(value, str)
+    return True
 
 
 def _minus_look_back(stamp: str) -> str:
