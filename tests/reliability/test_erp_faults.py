@@ -23,6 +23,7 @@ from flows.sync_tenant import sync_tenant
 from shop.db import session_factory
 from shop.models import ProductVariant, QuarantinedRecord, SyncCursor, UsageEvent
 from shop.settings import get_settings
+from tasks.retry import RETRY_DELAYS, RETRY_JITTER
 from tests.fakes.odoo_server import FakeOdoo
 from tests.fakes.odoo_tenant import odoo_tenant
 
@@ -181,40 +182,50 @@ def erp_prices(fake: FakeOdoo) -> dict[str, Decimal]:
     }
 
 
-@pytest.mark.usefixtures("prefect_harness", "shop_env")
-@pytest.mark.parametrize(
-    ("fault", "after", "error"),
-    [
-        ("http_503", 0, TransientErpError),
-        ("reset", 2, TransientErpError),  # mid-run: the first page is loaded, the third never arrives
-        ("not_json", 2, MalformedSource),
-        ("repeat_page", 2, MalformedSource),
-    ],
-)
-def test_a_faulty_run_leaves_the_cursor_with_its_rows_and_a_rerun_completes_once(
-    pg_url: str, odoo: FakeOdoo, monkeypatch: pytest.MonkeyPatch, fault: str, after: int, error: type[ErpError]
-) -> None:
+def changed_run(pg_url: str, odoo: FakeOdoo, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, Any]:
+    """A tenant synced once, then every variant's price changed in Odoo: (id, slug, shop before)."""
     monkeypatch.setenv("ERP_SYNC_BATCH_SIZE", str(PAGE))
     get_settings.cache_clear()
     tenant_id, slug = odoo_tenant(
         pg_url, odoo, monkeypatch, plan="starter", entities=["products"], timeout=TIMEOUT, retries=RETRIES
     )
     assert sync_tenant(tenant=slug, return_state=True).is_completed()
-    before, cursor_before, processes_before = shop(pg_url, tenant_id)
-    assert (before, processes_before) == (erp_prices(odoo), VARIANTS)
+    before = shop(pg_url, tenant_id)
+    assert (before[0], before[2]) == (erp_prices(odoo), VARIANTS)
     time.sleep(1)  # Odoo stamps write_date to the second: the changes must be newer than the cursor
     for n in range(VARIANTS):
         odoo.put_variant(f"POL-{n}", f"Polo {n}", 50.0 + n, (10, "Polo"))
     odoo.calls.clear()
+    return tenant_id, slug, before
+
+
+@pytest.mark.usefixtures("prefect_harness", "shop_env")
+@pytest.mark.parametrize(
+    ("fault", "after", "error"),
+    [
+        ("reset", 0, TransientErpError),  # every attempt of the run, the client's and the stream's, fails
+        ("not_json", 2, MalformedSource),  # mid-run: the first page is loaded, the third never arrives
+        ("repeat_page", 2, MalformedSource),
+    ],
+)
+def test_a_faulty_run_leaves_the_cursor_with_its_rows_and_a_rerun_completes_once(
+    pg_url: str, odoo: FakeOdoo, monkeypatch: pytest.MonkeyPatch, fault: str, after: int, error: type[ErpError]
+) -> None:
+    tenant_id, slug, (before, cursor_before, processes_before) = changed_run(pg_url, odoo, monkeypatch)
     odoo.schedule(fault, call=READ, times=100, after=after)
 
+    started = time.monotonic()
     failed = sync_tenant(tenant=slug, return_state=True)
 
     assert failed.is_failed()
     with pytest.raises(error) as caught:
         failed.result()
     assert "\n" not in str(caught.value)
-    assert odoo.calls[READ] <= after + RETRIES + 1
+    if error is TransientErpError:  # the stream is read again from its cursor after growing pauses
+        assert odoo.calls[READ] == (len(RETRY_DELAYS) + 1) * (RETRIES + 1)
+        assert sum(RETRY_DELAYS) <= time.monotonic() - started <= sum(RETRY_DELAYS) * (1 + RETRY_JITTER) + 10
+    else:  # retrying an answer that cannot be read would get the same answer
+        assert odoo.calls[READ] == after + 1
     prices, cursor, processes = shop(pg_url, tenant_id)
     changed = sorted(sku for sku in prices if prices[sku] != before[sku])
     assert processes - processes_before == len(changed)  # nothing counted that was not written
@@ -231,6 +242,23 @@ def test_a_faulty_run_leaves_the_cursor_with_its_rows_and_a_rerun_completes_once
     prices, _, processes = shop(pg_url, tenant_id)
     assert prices == erp_prices(odoo)
     assert processes - processes_before == VARIANTS  # each changed variant counted once over both runs
+
+
+@pytest.mark.usefixtures("prefect_harness", "shop_env")
+def test_a_read_that_runs_out_of_retries_mid_run_resumes_from_the_cursor_and_counts_once(
+    pg_url: str, odoo: FakeOdoo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant_id, slug, (before, _, processes_before) = changed_run(pg_url, odoo, monkeypatch)
+    odoo.schedule("http_503", call=READ, times=RETRIES + 1, after=2)  # the third page, once
+
+    state = sync_tenant(tenant=slug, return_state=True)
+
+    assert state.is_completed(), state.message
+    # pages 1 and 2, the client's attempts at page 3, then from page 1's cursor: pages 2, 3 and the empty end
+    assert odoo.calls[READ] == 2 + (RETRIES + 1) + 3
+    prices, _, processes = shop(pg_url, tenant_id)
+    assert prices == erp_prices(odoo) != before
+    assert processes - processes_before == VARIANTS  # page 2, read twice, is written and counted once
 
 
 @pytest.mark.usefixtures("prefect_harness", "shop_env")
