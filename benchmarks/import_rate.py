@@ -40,7 +40,7 @@ from shop.settings import get_settings
 from shop.tenants import add_tenant, save_plan
 from tasks.transform import transform_page
 
-PG_SERVER = os.environ.get("ERP_SYNC_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432")
+PG_SERVER = os.environ.get("ERP_SYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 RESULTS = Path(__file__).with_name("results")
 
 

@@ -1,14 +1,13 @@
 """Set-based writes into the shop DB: no per-row ORM round trips.
 
-Postgres: COPY the rows into a temporary table, then one ``INSERT … SELECT … ON CONFLICT DO
-UPDATE``. SQLite (the embedded default): one executemany of the same upsert; slower, same result.
+Postgres (psycopg 3): binary COPY of the rows into a temporary table, then one ``INSERT … SELECT
+… ON CONFLICT DO UPDATE``. SQLite (the embedded default): one executemany of the same upsert;
+slower, same result.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import itertools
 import json
 from collections.abc import Iterable, Sequence
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import JSON, CursorResult, Date, Table, delete, literal_column, select, tuple_
+from sqlalchemy import JSON, CursorResult, Date, Table, cast, delete, literal, literal_column, select, tuple_
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -133,22 +132,13 @@ def _copy_upsert(
     session: Session, table: Table, rows: pd.DataFrame, columns: list[str], key: Sequence[str], changed_only: bool
 ) -> Written:
     stage = f"_stage_{table.name}_{next(_stage_names)}"
-    column_list = ", ".join(f'"{c}"' for c in columns)
-    buffer = io.StringIO()
-    rows.to_csv(buffer, index=False, header=False, quoting=csv.QUOTE_MINIMAL)
-    buffer.seek(0)
-    dbapi = session.connection().connection.dbapi_connection
-    assert dbapi is not None
-    cursor = dbapi.cursor()
-    try:
-        cursor.execute(
-            f'CREATE TEMP TABLE "{stage}" ON COMMIT DROP AS SELECT {column_list} FROM "{table.name}" WITH NO DATA'
-        )
-        cursor.copy_expert(f'COPY "{stage}" ({column_list}) FROM STDIN WITH (FORMAT csv)', buffer)
-    finally:
-        cursor.close()
-    staged = sa_table(stage, *(sa_column(c) for c in columns))
-    stmt = pg_insert(table).from_select(columns, select(*staged.c))
+    staged = [c for c in columns if c != "tenant_id"]
+    _copy_text_stage(session, stage, staged, rows)
+    stage_t = sa_table(stage, *(sa_column(c) for c in staged))
+    # The stage holds text; each value becomes its column's type inside the one INSERT … SELECT.
+    values = [cast(stage_t.c[c], table.c[c].type) for c in staged]
+    tenant_id = int(rows["tenant_id"].iat[0])
+    stmt = pg_insert(table).from_select(["tenant_id", *staged], select(literal(tenant_id), *values))
     stmt = stmt.on_conflict_do_update(
         index_elements=["tenant_id", *key],
         set_=_update_set(table, stmt.excluded, columns, key),
@@ -156,6 +146,27 @@ def _copy_upsert(
     )
     inserted: Sequence[bool] = session.scalars(stmt.returning(literal_column("xmax = 0"))).all()  # true: inserted
     return Written(sum(inserted), len(inserted) - sum(inserted))
+
+
+def _copy_text_stage(session: Session, stage: str, columns: list[str], rows: pd.DataFrame) -> None:
+    """Binary COPY of ``rows`` into a temporary all-text table. The pipeline's values are text
+    already, and binary COPY of text needs no formatting or escaping in Python: measured, it moves
+    several times the rows/s of a CSV COPY (whose ``to_csv`` alone costs more than the COPY)."""
+    quoted = [f'"{c}"' for c in columns]
+    dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    with dbapi.cursor() as cursor:
+        cursor.execute(f'CREATE TEMP TABLE "{stage}" ({", ".join(f"{q} text" for q in quoted)}) ON COMMIT DROP')
+        with cursor.copy(f'COPY "{stage}" ({", ".join(quoted)}) FROM STDIN WITH (FORMAT binary)') as copy:
+            copy.set_types(["text"] * len(columns))
+            for row in zip(*(_text_values(rows[c]) for c in columns), strict=True):
+                copy.write_row(row)
+
+
+def _text_values(values: pd.Series) -> list[str | None]:
+    """A column as text, missing values as None (NULL): numbers and dates as pandas prints them."""
+    text = values.astype("string")
+    return text.astype(object).where(text.notna(), None).tolist()
 
 
 def shop_keys(session: Session, table: Table, tenant_id: int, key: Sequence[str]) -> set[tuple[str, ...]]:

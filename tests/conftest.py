@@ -20,7 +20,7 @@ from shop.tenants import add_tenant
 
 pytest_plugins = ["tests.tryton.server"]  # a real Tryton server, for the tryton adapter's tests
 
-PG_SERVER = os.environ.get("ERP_SYNC_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432")
+PG_SERVER = os.environ.get("ERP_SYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
 
 def _admin_engine():  # type: ignore[no-untyped-def]
