@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import psycopg
 from sqlalchemy import JSON, CursorResult, Date, Table, cast, delete, literal, literal_column, select, tuple_
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
@@ -84,7 +85,7 @@ def upsert_frame(
     rows = frame.assign(tenant_id=tenant_id)
     columns = list(rows.columns)
     if session.get_bind().dialect.name == "postgresql":
-        return _copy_upsert(session, table, rows, columns, key, changed_only)
+        return _copy_upsert(session, table, tenant_id, rows, columns, key, changed_only)
     return _executemany_upsert(session, table, tenant_id, rows, columns, key, changed_only)
 
 
@@ -129,7 +130,13 @@ def _executemany_upsert(
 
 
 def _copy_upsert(
-    session: Session, table: Table, rows: pd.DataFrame, columns: list[str], key: Sequence[str], changed_only: bool
+    session: Session,
+    table: Table,
+    tenant_id: int,
+    rows: pd.DataFrame,
+    columns: list[str],
+    key: Sequence[str],
+    changed_only: bool,
 ) -> Written:
     stage = f"_stage_{table.name}_{next(_stage_names)}"
     staged = [c for c in columns if c != "tenant_id"]
@@ -137,7 +144,6 @@ def _copy_upsert(
     stage_t = sa_table(stage, *(sa_column(c) for c in staged))
     # The stage holds text; each value becomes its column's type inside the one INSERT … SELECT.
     values = [cast(stage_t.c[c], table.c[c].type) for c in staged]
-    tenant_id = int(rows["tenant_id"].iat[0])
     stmt = pg_insert(table).from_select(["tenant_id", *staged], select(literal(tenant_id), *values))
     stmt = stmt.on_conflict_do_update(
         index_elements=["tenant_id", *key],
@@ -153,9 +159,9 @@ def _copy_text_stage(session: Session, stage: str, columns: list[str], rows: pd.
     already, and binary COPY of text needs no formatting or escaping in Python: measured, it moves
     several times the rows/s of a CSV COPY (whose ``to_csv`` alone costs more than the COPY)."""
     quoted = [f'"{c}"' for c in columns]
-    dbapi = session.connection().connection.dbapi_connection
-    assert dbapi is not None
-    with dbapi.cursor() as cursor:
+    connection = session.connection().connection.driver_connection
+    assert isinstance(connection, psycopg.Connection), "get_engine runs every Postgres URL on psycopg 3"
+    with connection.cursor() as cursor:
         cursor.execute(f'CREATE TEMP TABLE "{stage}" ({", ".join(f"{q} text" for q in quoted)}) ON COMMIT DROP')
         with cursor.copy(f'COPY "{stage}" ({", ".join(quoted)}) FROM STDIN WITH (FORMAT binary)') as copy:
             copy.set_types(["text"] * len(columns))
