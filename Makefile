@@ -41,4 +41,5 @@ clean:
 	rm -rf $(VENV) .erp-sync .pytest_cache .mypy_cache
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/import_rate.py --rows 100000 --rounds 3
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/suite.py

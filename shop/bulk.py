@@ -189,11 +189,11 @@ def _copy_text_stage(session: Session, stage: str, columns: list[str], rows: pd.
         cursor.execute(f'CREATE TEMP TABLE "{stage}" ({", ".join(f"{q} text" for q in quoted)}) ON COMMIT DROP')
         with cursor.copy(f'COPY "{stage}" ({", ".join(quoted)}) FROM STDIN WITH (FORMAT binary)') as copy:
             copy.set_types(["text"] * len(columns))
-            for row in zip(*(_text_values(rows[c]) for c in columns), strict=True):
+            for row in zip(*(text_values(rows[c]) for c in columns), strict=True):
                 copy.write_row(row)
 
 
-def _text_values(values: pd.Series) -> list[str | None]:
+def text_values(values: pd.Series) -> list[str | None]:
     """A column as text, missing values as None (NULL): numbers and dates as pandas prints them."""
     text = values.astype("string")
     return text.astype(object).where(text.notna(), None).tolist()

@@ -1,0 +1,40 @@
+"""Peak memory of one full products import, in a process of its own so nothing else the suite
+holds (the alternatives' rows in memory) counts: ``python peak_memory.py URL FOLDER`` imports
+FOLDER's export for a new tenant and prints its seconds and peak RSS as JSON."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from measure import use_database
+
+
+def measure(url: str, folder: Path) -> tuple[float, float]:
+    """Seconds of the import and the child's peak RSS in MB."""
+    out = subprocess.run(
+        [sys.executable, __file__, url, str(folder)], check=True, capture_output=True, text=True
+    ).stdout
+    figures = json.loads(out.strip().splitlines()[-1])
+    return figures["seconds"], figures["peak_rss_mb"]
+
+
+def main(url: str, folder: Path) -> None:
+    use_database(url)
+    from pipeline import import_products, new_tenant, run, warm_up
+
+    warm_up()
+    slug = new_tenant(url, folder)
+    start = time.perf_counter()
+    run(import_products, slug)
+    seconds = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_kb / 1024}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], Path(sys.argv[2]))
