@@ -194,9 +194,10 @@ def _copy_text_stage(session: Session, stage: str, columns: list[str], rows: pd.
 
 
 def text_values(values: pd.Series) -> list[str | None]:
-    """A column as text, missing values as None (NULL): numbers and dates as pandas prints them."""
+    """A column as text, numbers and dates as pandas prints them. Missing values and empty strings
+    are None (NULL): an ERP's empty cell is an absent value, not a text of no characters."""
     text = values.astype("string")
-    return text.astype(object).where(text.notna(), None).tolist()
+    return text.astype(object).where(text.notna() & (text != ""), None).tolist()
 
 
 def shop_keys(session: Session, table: Table, tenant_id: int, key: Sequence[str]) -> set[tuple[str, ...]]:
