@@ -22,7 +22,9 @@ from sqlalchemy import (
     ColumnElement,
     CursorResult,
     Date,
+    Integer,
     Table,
+    and_,
     any_,
     cast,
     delete,
@@ -69,6 +71,8 @@ def stored_hashes(
 ) -> pd.Series:
     """The stored ``row_hash`` (or another ``value`` column) of each of ``rows`` by its (possibly
     composite) key; None where the tenant has no such record yet."""
+    if value == "row_hash" and session.get_bind().dialect.name == "postgresql":
+        return _stored_hashes_by_join(session, table, tenant_id, key, rows)
     first, found = key[0], dict[tuple[Any, ...], Any]()
     values = rows[first].unique().tolist()
     for start in range(0, len(values), LOOKUP_CHUNK):
@@ -80,6 +84,30 @@ def stored_hashes(
         found.update((tuple(row[:-1]), row[-1]) for row in result)
     keys = zip(*(rows[k].tolist() for k in key), strict=True)
     return pd.Series([found.get(k) for k in keys], index=rows.index, dtype=object)
+
+
+def _stored_hashes_by_join(
+    session: Session, table: Table, tenant_id: int, key: Sequence[str], rows: pd.DataFrame
+) -> pd.Series:
+    """``stored_hashes`` for rows that carry their own ``row_hash``, diffed inside Postgres: the
+    keys and hashes are copied in, and only the rows that are new or differ come back. A re-sync
+    that changed 1 % of a million rows so moves 10,000 rows out of the database, not a million;
+    a row that does not come back is unchanged, so its stored hash is its own."""
+    stage = f"_diff_{table.name}_{next(_stage_names)}"
+    staged = rows[[*key, "row_hash"]].assign(position=range(len(rows)))
+    _copy_text_stage(session, stage, list(staged.columns), staged)
+    stage_t = sa_table(stage, *(sa_column(c) for c in staged.columns))
+    match = and_(table.c.tenant_id == tenant_id, *(table.c[k] == cast(stage_t.c[k], table.c[k].type) for k in key))
+    differing = session.execute(
+        select(cast(stage_t.c.position, Integer), table.c.row_hash)
+        .select_from(stage_t.outerjoin(table, match))
+        .where(table.c.row_hash.is_distinct_from(stage_t.c.row_hash))
+    ).all()
+    stored = rows["row_hash"].astype(object)
+    if differing:
+        positions, hashes = zip(*differing, strict=True)
+        stored.iloc[list(positions)] = list(hashes)
+    return stored
 
 
 @dataclass(frozen=True)
@@ -196,8 +224,11 @@ def _copy_text_stage(session: Session, stage: str, columns: list[str], rows: pd.
 def text_values(values: pd.Series) -> list[str | None]:
     """A column as text, numbers and dates as pandas prints them. Missing values and empty strings
     are None (NULL): an ERP's empty cell is an absent value, not a text of no characters."""
-    text = values.astype("string")
-    return text.astype(object).where(text.notna() & (text != ""), None).tolist()
+    text = values if pd.api.types.is_string_dtype(values) else values.astype("string")
+    cells = text.to_numpy(dtype=object, copy=True)
+    cells[pd.isna(cells)] = None
+    cells[cells == ""] = None
+    return cells.tolist()
 
 
 def shop_keys(session: Session, table: Table, tenant_id: int, key: Sequence[str]) -> set[tuple[str, ...]]:
