@@ -169,7 +169,9 @@ def write_rows(folder: Path, name: str, header: list[str], rows: list[list[str]]
 def write_customers(folder: Path, count: int, *, bad_rows: bool = True) -> tuple[Path, Path]:
     """customers.csv and contacts.csv: ``count`` of each, plus a few rows no shop should accept."""
     return (
-        write_rows(folder, "customers.csv", CUSTOMER_HEADER, customer_rows(count) + (BAD_CUSTOMERS if bad_rows else [])),
+        write_rows(
+            folder, "customers.csv", CUSTOMER_HEADER, customer_rows(count) + (BAD_CUSTOMERS if bad_rows else [])
+        ),
         write_rows(folder, "contacts.csv", CONTACT_HEADER, contact_rows(count) + (BAD_CONTACTS if bad_rows else [])),
     )
 
