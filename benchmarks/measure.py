@@ -5,16 +5,15 @@ from __future__ import annotations
 import os
 import statistics
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from shop import migrate
-from shop.db import get_engine, unit_of_work
+from shop.db import unit_of_work
 from shop.settings import get_settings
 
 PG_SERVER = os.environ.get("ERP_SYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -54,22 +53,12 @@ def rounds(case: str, rows: int, count: int, action: Callable[[], object], note:
 
 
 @contextmanager
-def scratch_database(prefix: str = "erp_sync_bench") -> Iterator[str]:
-    """A migrated, empty Postgres database for one run of the suite, dropped afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"{PG_SERVER}/{name}"
-    try:
+def bench_database() -> Iterator[str]:
+    """A migrated, empty Postgres database for one run of the suite, dropped afterwards; the
+    flows are pointed at it."""
+    with migrate.scratch_database(PG_SERVER, "erp_sync_bench") as url:
         use_database(url)
-        migrate.upgrade(url)
         yield url
-    finally:
-        get_engine(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def use_database(url: str) -> None:

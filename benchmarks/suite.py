@@ -21,7 +21,7 @@ import alternatives
 import peak_memory
 import pipeline
 from exports import product_export
-from measure import Figure, scratch_database
+from measure import Figure, bench_database
 
 from erp_adapters.csv_files.samples import product_rows
 
@@ -33,7 +33,7 @@ def run_cases(args: argparse.Namespace) -> tuple[list[Figure], dict[str, float]]
     rows = big_rows[: args.rows]  # the first N of a bigger export are the smaller export
     figures: list[Figure] = []
     extra: dict[str, float] = {}
-    with scratch_database() as url:
+    with bench_database() as url:
         pipeline.prepare(url)
         frame = alternatives.variant_frame(rows)
         figures.append(alternatives.copy_floor(url, frame, args.rounds))
