@@ -6,6 +6,7 @@ from typing import Any
 
 from prefect import Flow, flow, get_run_logger
 from prefect.states import Cancelled, State
+from prefect.utilities.annotations import quote
 
 from flows.reporting import (
     Progress,
@@ -55,8 +56,9 @@ def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any
         progress = Progress(tenant, entity, source.estimate(entity))
         seen: set[tuple[str, ...]] = set()  # keys of this run's earlier pages: a repeat is a duplicate
         for batch_no, page in enumerate(source.pages(entity, settings.batch_size)):
-            batch = drop_repeated(transform_batch(page, entity), seen)
-            result = load_batch(batch, target, batch_no, dry_run or stop is not None)
+            # quote(): Prefect would otherwise walk every value of a page to look for futures.
+            batch = drop_repeated(transform_batch(quote(page), entity), seen)
+            result = load_batch(quote(batch), target, batch_no, dry_run or stop is not None)
             progress.advance(batch.fetched)
             if stop is not None:
                 waiting += result.created if stop.kind == "credits" else result.written

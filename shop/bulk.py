@@ -1,14 +1,13 @@
 """Set-based writes into the shop DB: no per-row ORM round trips.
 
-Postgres: COPY the rows into a temporary table, then one ``INSERT … SELECT … ON CONFLICT DO
-UPDATE``. SQLite (the embedded default): one executemany of the same upsert; slower, same result.
+Postgres (psycopg 3): binary COPY of the rows into a temporary table, then one ``INSERT … SELECT
+… ON CONFLICT DO UPDATE``. SQLite (the embedded default): one executemany of the same upsert;
+slower, same result.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import itertools
 import json
 from collections.abc import Iterable, Sequence
@@ -16,7 +15,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import JSON, CursorResult, Date, Table, delete, literal_column, select, tuple_
+import psycopg
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    ColumnElement,
+    CursorResult,
+    Date,
+    Integer,
+    Table,
+    and_,
+    any_,
+    cast,
+    delete,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+)
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -27,6 +43,14 @@ _stage_names = itertools.count()
 LOOKUP_CHUNK = 5_000
 
 
+def _among(session: Session, column: ColumnElement[Any], values: list[Any]) -> ColumnElement[bool]:
+    """``column IN values``; on Postgres as ``= ANY(one array parameter)``, because thousands of
+    placeholders cost more to render, send and plan than the lookup itself."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(column.type)))
+    return column.in_(values)
+
+
 def existing_hashes(session: Session, table: Table, tenant_id: int, key: str, values: Iterable[str]) -> dict[str, str]:
     """``key value -> row_hash`` of the rows the tenant already has among ``values``."""
     found: dict[str, str] = {}
@@ -34,7 +58,9 @@ def existing_hashes(session: Session, table: Table, tenant_id: int, key: str, va
     for start in range(0, len(pending), LOOKUP_CHUNK):
         chunk = pending[start : start + LOOKUP_CHUNK]
         rows = session.execute(
-            select(table.c[key], table.c.row_hash).where(table.c.tenant_id == tenant_id, table.c[key].in_(chunk))
+            select(table.c[key], table.c.row_hash).where(
+                table.c.tenant_id == tenant_id, _among(session, table.c[key], chunk)
+            )
         )
         found.update((k, h) for k, h in rows)
     return found
@@ -45,17 +71,43 @@ def stored_hashes(
 ) -> pd.Series:
     """The stored ``row_hash`` (or another ``value`` column) of each of ``rows`` by its (possibly
     composite) key; None where the tenant has no such record yet."""
+    if value == "row_hash" and session.get_bind().dialect.name == "postgresql":
+        return _stored_hashes_by_join(session, table, tenant_id, key, rows)
     first, found = key[0], dict[tuple[Any, ...], Any]()
     values = rows[first].unique().tolist()
     for start in range(0, len(values), LOOKUP_CHUNK):
         result = session.execute(
             select(*(table.c[k] for k in key), table.c[value]).where(
-                table.c.tenant_id == tenant_id, table.c[first].in_(values[start : start + LOOKUP_CHUNK])
+                table.c.tenant_id == tenant_id, _among(session, table.c[first], values[start : start + LOOKUP_CHUNK])
             )
         )
         found.update((tuple(row[:-1]), row[-1]) for row in result)
     keys = zip(*(rows[k].tolist() for k in key), strict=True)
     return pd.Series([found.get(k) for k in keys], index=rows.index, dtype=object)
+
+
+def _stored_hashes_by_join(
+    session: Session, table: Table, tenant_id: int, key: Sequence[str], rows: pd.DataFrame
+) -> pd.Series:
+    """``stored_hashes`` for rows that carry their own ``row_hash``, diffed inside Postgres: the
+    keys and hashes are copied in, and only the rows that are new or differ come back. A re-sync
+    that changed 1 % of a million rows so moves 10,000 rows out of the database, not a million;
+    a row that does not come back is unchanged, so its stored hash is its own."""
+    stage = f"_diff_{table.name}_{next(_stage_names)}"
+    staged = rows[[*key, "row_hash"]].assign(position=range(len(rows)))
+    _copy_text_stage(session, stage, list(staged.columns), staged)
+    stage_t = sa_table(stage, *(sa_column(c) for c in staged.columns))
+    match = and_(table.c.tenant_id == tenant_id, *(table.c[k] == cast(stage_t.c[k], table.c[k].type) for k in key))
+    differing = session.execute(
+        select(cast(stage_t.c.position, Integer), table.c.row_hash)
+        .select_from(stage_t.outerjoin(table, match))
+        .where(table.c.row_hash.is_distinct_from(stage_t.c.row_hash))
+    ).all()
+    stored = rows["row_hash"].astype(object)
+    if differing:
+        positions, hashes = zip(*differing, strict=True)
+        stored.iloc[list(positions)] = list(hashes)
+    return stored
 
 
 @dataclass(frozen=True)
@@ -85,7 +137,7 @@ def upsert_frame(
     rows = frame.assign(tenant_id=tenant_id)
     columns = list(rows.columns)
     if session.get_bind().dialect.name == "postgresql":
-        return _copy_upsert(session, table, rows, columns, key, changed_only)
+        return _copy_upsert(session, table, tenant_id, rows, columns, key, changed_only)
     return _executemany_upsert(session, table, tenant_id, rows, columns, key, changed_only)
 
 
@@ -130,25 +182,21 @@ def _executemany_upsert(
 
 
 def _copy_upsert(
-    session: Session, table: Table, rows: pd.DataFrame, columns: list[str], key: Sequence[str], changed_only: bool
+    session: Session,
+    table: Table,
+    tenant_id: int,
+    rows: pd.DataFrame,
+    columns: list[str],
+    key: Sequence[str],
+    changed_only: bool,
 ) -> Written:
     stage = f"_stage_{table.name}_{next(_stage_names)}"
-    column_list = ", ".join(f'"{c}"' for c in columns)
-    buffer = io.StringIO()
-    rows.to_csv(buffer, index=False, header=False, quoting=csv.QUOTE_MINIMAL)
-    buffer.seek(0)
-    dbapi = session.connection().connection.dbapi_connection
-    assert dbapi is not None
-    cursor = dbapi.cursor()
-    try:
-        cursor.execute(
-            f'CREATE TEMP TABLE "{stage}" ON COMMIT DROP AS SELECT {column_list} FROM "{table.name}" WITH NO DATA'
-        )
-        cursor.copy_expert(f'COPY "{stage}" ({column_list}) FROM STDIN WITH (FORMAT csv)', buffer)
-    finally:
-        cursor.close()
-    staged = sa_table(stage, *(sa_column(c) for c in columns))
-    stmt = pg_insert(table).from_select(columns, select(*staged.c))
+    staged = [c for c in columns if c != "tenant_id"]
+    _copy_text_stage(session, stage, staged, rows)
+    stage_t = sa_table(stage, *(sa_column(c) for c in staged))
+    # The stage holds text; each value becomes its column's type inside the one INSERT … SELECT.
+    values = [cast(stage_t.c[c], table.c[c].type) for c in staged]
+    stmt = pg_insert(table).from_select(["tenant_id", *staged], select(literal(tenant_id), *values))
     stmt = stmt.on_conflict_do_update(
         index_elements=["tenant_id", *key],
         set_=_update_set(table, stmt.excluded, columns, key),
@@ -156,6 +204,31 @@ def _copy_upsert(
     )
     inserted: Sequence[bool] = session.scalars(stmt.returning(literal_column("xmax = 0"))).all()  # true: inserted
     return Written(sum(inserted), len(inserted) - sum(inserted))
+
+
+def _copy_text_stage(session: Session, stage: str, columns: list[str], rows: pd.DataFrame) -> None:
+    """Binary COPY of ``rows`` into a temporary all-text table. The pipeline's values are text
+    already, and binary COPY of text needs no formatting or escaping in Python: measured, it moves
+    several times the rows/s of a CSV COPY (whose ``to_csv`` alone costs more than the COPY)."""
+    quoted = [f'"{c}"' for c in columns]
+    connection = session.connection().connection.driver_connection
+    assert isinstance(connection, psycopg.Connection), "get_engine runs every Postgres URL on psycopg 3"
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE TEMP TABLE "{stage}" ({", ".join(f"{q} text" for q in quoted)}) ON COMMIT DROP')
+        with cursor.copy(f'COPY "{stage}" ({", ".join(quoted)}) FROM STDIN WITH (FORMAT binary)') as copy:
+            copy.set_types(["text"] * len(columns))
+            for row in zip(*(text_values(rows[c]) for c in columns), strict=True):
+                copy.write_row(row)
+
+
+def text_values(values: pd.Series) -> list[str | None]:
+    """A column as text, numbers and dates as pandas prints them. Missing values and empty strings
+    are None (NULL): an ERP's empty cell is an absent value, not a text of no characters."""
+    text = values if pd.api.types.is_string_dtype(values) else values.astype("string")
+    cells = text.to_numpy(dtype=object, copy=True)
+    cells[pd.isna(cells)] = None
+    cells[cells == ""] = None
+    return cells.tolist()
 
 
 def shop_keys(session: Session, table: Table, tenant_id: int, key: Sequence[str]) -> set[tuple[str, ...]]:

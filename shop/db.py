@@ -30,9 +30,16 @@ def _prepare_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+POSTGRES_DRIVER = "postgresql+psycopg"
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
-    """One engine per URL and process; created on first use, never at import time."""
+    """One engine per URL and process; created on first use, never at import time.
+
+    Every Postgres URL (``postgresql://``, ``postgresql+psycopg2://``) runs on psycopg 3: the bulk
+    writes rely on its binary COPY, and one driver means one code path to test.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -40,7 +47,9 @@ def get_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         _prepare_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    if parsed.get_backend_name() == "postgresql":
+        parsed = parsed.set(drivername=POSTGRES_DRIVER)
+    return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def session_factory(url: str) -> sessionmaker[Session]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import cast
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
@@ -23,11 +24,22 @@ def derive_variant_columns(frame: pd.DataFrame) -> pd.DataFrame:
     out["template_code"] = out["template_code"].mask(out["template_code"] == "", out["sku"])
     out["template_name"] = out["template_name"].mask(out["template_name"] == "", out["name"])
     out["barcode"] = out["barcode"].mask(out["barcode"] == "", None)
-    out["attrs"] = [
-        json.dumps({k: v for k, v in zip(ATTRIBUTES, values, strict=True) if v}, ensure_ascii=False, sort_keys=True)
-        for values in zip(*(out[a] for a in ATTRIBUTES), strict=True)
-    ]
+    out["attrs"] = json_objects(out, ATTRIBUTES)
     return out
+
+
+def json_objects(frame: pd.DataFrame, keys: tuple[str, ...]) -> pd.Series:
+    """Per row, the JSON object of ``keys``' non-empty values, byte for byte as
+    ``json.dumps(…, ensure_ascii=False, sort_keys=True)`` writes it (the row hash covers it).
+    Built column by column: attribute values repeat, so each distinct one is encoded only once."""
+    body = pd.Series("", index=frame.index, dtype=object)
+    for key in sorted(keys):
+        codes, uniques = pd.factorize(frame[key])
+        encoded = np.array([f"{json.dumps(key)}: {json.dumps(v, ensure_ascii=False)}" for v in uniques], dtype=object)
+        items = pd.Series(encoded[codes], index=frame.index, dtype=object)
+        present = frame[key] != ""
+        body = body.mask(present & (body != ""), body + ", " + items).mask(present & (body == ""), items)
+    return "{" + body + "}"
 
 
 def write_templates(session: Session, tenant_id: int, rows: pd.DataFrame) -> None:

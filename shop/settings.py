@@ -17,7 +17,11 @@ class Settings(BaseSettings):
         default="",
         description="SQLAlchemy URL of the shop database; empty means SQLite under data_dir.",
     )
-    batch_size: int = Field(default=5000, gt=0, description="Rows per extract/transform/load batch.")
+    batch_size: int = Field(
+        default=20_000,
+        gt=0,
+        description="Rows per extract/transform/load batch; each batch costs a few fixed quota-ledger round trips.",
+    )
     credit_margin: float = Field(
         default=0.20, ge=0, lt=10, description="Headroom `credits estimate` keeps when it recommends a plan."
     )

@@ -9,39 +9,23 @@ from collections.abc import Iterator
 
 import pytest
 from prefect.testing.utilities import prefect_test_harness
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotas.ledger import Ledger
 from shop import migrate
-from shop.db import get_engine, session_factory, unit_of_work
+from shop.db import session_factory, unit_of_work
 from shop.settings import get_settings
 from shop.tenants import add_tenant
 
 pytest_plugins = ["tests.tryton.server"]  # a real Tryton server, for the tryton adapter's tests
 
-PG_SERVER = os.environ.get("ERP_SYNC_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432")
-
-
-def _admin_engine():  # type: ignore[no-untyped-def]
-    return create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+PG_SERVER = os.environ.get("ERP_SYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    name = f"erp_sync_test_{uuid.uuid4().hex[:12]}"
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"{PG_SERVER}/{name}"
-    try:
-        migrate.upgrade(url)
+    with migrate.scratch_database(PG_SERVER, "erp_sync_test") as url:
         yield url
-    finally:
-        get_engine(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

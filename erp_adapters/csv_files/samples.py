@@ -70,7 +70,7 @@ BAD_ROWS = [
 
 
 def write_products(folder: Path, count: int, *, bad_rows: bool = True, name: str = "products.csv") -> Path:
-    return _write(folder, name, HEADER, product_rows(count) + (BAD_ROWS if bad_rows else []))
+    return write_rows(folder, name, HEADER, product_rows(count) + (BAD_ROWS if bad_rows else []))
 
 
 FIRST_NAMES = ["María", "José", "Carmen", "Antonio", "Lucía", "Javier", "Elena", "Manuel", "Laura", "David"]
@@ -156,7 +156,7 @@ BAD_CUSTOMERS = [
 BAD_CONTACTS = [["K99001", "C77777", "Contacto de un cliente que no existe", "x@y.es", ""]]
 
 
-def _write(folder: Path, name: str, header: list[str], rows: list[list[str]]) -> Path:
+def write_rows(folder: Path, name: str, header: list[str], rows: list[list[str]]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     with path.open("w", encoding="latin-1", newline="") as handle:
@@ -169,8 +169,10 @@ def _write(folder: Path, name: str, header: list[str], rows: list[list[str]]) ->
 def write_customers(folder: Path, count: int, *, bad_rows: bool = True) -> tuple[Path, Path]:
     """customers.csv and contacts.csv: ``count`` of each, plus a few rows no shop should accept."""
     return (
-        _write(folder, "customers.csv", CUSTOMER_HEADER, customer_rows(count) + (BAD_CUSTOMERS if bad_rows else [])),
-        _write(folder, "contacts.csv", CONTACT_HEADER, contact_rows(count) + (BAD_CONTACTS if bad_rows else [])),
+        write_rows(
+            folder, "customers.csv", CUSTOMER_HEADER, customer_rows(count) + (BAD_CUSTOMERS if bad_rows else [])
+        ),
+        write_rows(folder, "contacts.csv", CONTACT_HEADER, contact_rows(count) + (BAD_CONTACTS if bad_rows else [])),
     )
 
 
@@ -188,7 +190,7 @@ def stock_rows(variants: int, seed: int = 17) -> list[list[str]]:
 
 def write_stock(folder: Path, variants: int, *, bad_rows: bool = True) -> Path:
     """stock.csv: the levels plus a row for an unknown SKU and a negative level."""
-    return _write(folder, "stock.csv", STOCK_HEADER, stock_rows(variants) + (BAD_STOCK if bad_rows else []))
+    return write_rows(folder, "stock.csv", STOCK_HEADER, stock_rows(variants) + (BAD_STOCK if bad_rows else []))
 
 
 def write_sales_reps(folder: Path, count: int) -> Path:
@@ -197,7 +199,7 @@ def write_sales_reps(folder: Path, count: int) -> Path:
         [f"R{n:03d}", f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}", f"comercial{n}@tienda.es"]
         for n in range(1, count + 1)
     ]
-    return _write(folder, "sales_reps.csv", REPS_HEADER, rows)
+    return write_rows(folder, "sales_reps.csv", REPS_HEADER, rows)
 
 
 ADMIN_HEADER = ["Usuario", "Nombre"]
@@ -207,7 +209,7 @@ def write_admin_users(folder: Path, emails: list[str]) -> Path:
     """admin_users.csv: the ERP's users who also manage the shop."""
     rng = random.Random(23)
     rows = [[email, f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"] for email in emails]
-    return _write(folder, "admin_users.csv", ADMIN_HEADER, rows)
+    return write_rows(folder, "admin_users.csv", ADMIN_HEADER, rows)
 
 
 DOCUMENT_HEADER = ["Número", "Fecha", "Código cliente", "Pedido", "Línea", "Referencia", "Descripción", "Cantidad"]
@@ -249,13 +251,13 @@ def write_invoices(folder: Path, count: int, customers: int, variants: int, *, b
         ["FV26-900003", "04/11/2026", "C00001", "", "1", "CAM-0001-ROJ-M", "Camiseta", "1", "9,95", "36,12"],
         ["FV26-900003", "04/11/2026", "C00001", "", "2", "POL-0002-AZU-S", "Polo", "dos", "12,50", "36,12"],
     ]
-    return _write(folder, "invoices.csv", PRICED_HEADER, rows + (bad if bad_rows else []))
+    return write_rows(folder, "invoices.csv", PRICED_HEADER, rows + (bad if bad_rows else []))
 
 
 def write_delivery_notes(folder: Path, count: int, customers: int, variants: int) -> Path:
     """delivery_notes.csv (albaranes): no prices, so the shop's total is the lines' sum (zero)."""
     rows = [row[:-2] for row in document_rows("AL", count, customers, variants, seed=31)]
-    return _write(folder, "delivery_notes.csv", DOCUMENT_HEADER, rows)
+    return write_rows(folder, "delivery_notes.csv", DOCUMENT_HEADER, rows)
 
 
 PENDING_STATES = ["Pendiente", "En preparación", "Pendiente de stock"]
@@ -271,4 +273,4 @@ def write_pending_orders(folder: Path, count: int, customers: int, variants: int
         rows.append([*row, state])
     bad = [["PV26-900001", "05/11/2026", "C00002", "", "1", "CAM-0001-ROJ-M", "Camiseta", "2", "9,95", "24,08", ""]]
     header = [("Pedido web" if column == "Pedido" else column) for column in PRICED_HEADER]  # "Pedido" is the ERP's
-    return _write(folder, "pending_orders.csv", [*header, "Estado"], rows + (bad if bad_rows else []))
+    return write_rows(folder, "pending_orders.csv", [*header, "Estado"], rows + (bad if bad_rows else []))

@@ -74,7 +74,7 @@ def test_bad_input_is_one_clear_line(any_url: str, args: str, message: str) -> N
 
 
 def test_unreachable_database_is_one_line() -> None:
-    result = invoke("postgresql+psycopg2://nobody:s3cret@127.0.0.1:1/none", "quota x", expect=1)
+    result = invoke("postgresql+psycopg://nobody:s3cret@127.0.0.1:1/none", "quota x", expect=1)
     assert result.stderr.startswith("error: cannot use the shop database")
     assert len(result.stderr.strip().splitlines()) == 1
     assert "s3cret" not in result.stderr

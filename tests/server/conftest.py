@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from shop import migrate
 from shop.db import get_engine
@@ -98,7 +98,7 @@ def ops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ops]:
     home = tmp_path_factory.mktemp("prefect-server")
     suffix = uuid.uuid4().hex[:10]
     prefect_db, shop_db = f"erp_sync_prefect_{suffix}", f"erp_sync_shop_{suffix}"
-    prefect_url = create_database(prefect_db).replace("+psycopg2", "+asyncpg")
+    prefect_url = make_url(create_database(prefect_db)).set(drivername="postgresql+asyncpg").render_as_string(False)
     shop_url = create_database(shop_db)
     api_url = f"http://127.0.0.1:{free_port()}/api"
     env = {

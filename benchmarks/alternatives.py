@@ -1,0 +1,142 @@
+"""What erp-sync is compared with, writing the same product variants to the same Postgres: the
+raw psycopg 3 binary COPY floor, a dlt merge and a naive per-row ORM upsert."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import uuid
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import psycopg
+from exports import product_export
+from measure import Figure, psql, timed
+from sqlalchemy import make_url, select
+
+from erp_adapters.base import Entity
+from erp_adapters.csv_files import CsvFilesAdapter
+from shop.bulk import text_values
+from shop.db import unit_of_work
+from shop.models import ProductVariant
+from shop.products import PRODUCTS, write_templates
+from shop.tenants import add_tenant
+from tasks.transform import transform_page
+
+FLOOR_TABLE = "floor_variants"
+
+
+def variant_frame(rows: list[list[str]]) -> pd.DataFrame:
+    """The export's variants exactly as erp-sync writes them (validated, derived, hashed), in
+    memory: what every alternative starts from."""
+    folder = Path(tempfile.mkdtemp(prefix="erp-sync-bench-"))
+    product_export(folder, rows)
+    pages = CsvFilesAdapter(folder).fetch(Entity.PRODUCTS, None, 100_000)
+    frame = pd.concat([transform_page(page, PRODUCTS).rows for page in pages], ignore_index=True)
+    return frame[[*PRODUCTS.columns, "row_hash"]].assign(tenant_id=1)
+
+
+def libpq_url(url: str, password_required: bool = False) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if password_required and parsed.password is None:
+        parsed = parsed.set(password="unused")
+    return parsed.render_as_string(hide_password=False)
+
+
+def copy_floor(url: str, frame: pd.DataFrame, count: int) -> Figure:
+    """psycopg 3 binary COPY into a temporary table, then one INSERT … ON CONFLICT DO UPDATE …
+    WHERE row_hash IS DISTINCT FROM, into an empty copy of the variants table, from rows already
+    in memory as text: no reading, validation, hashing, diff, quota or bookkeeping."""
+    psql(url, f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (LIKE product_variants INCLUDING ALL)")
+    columns = list(frame.columns)
+    records = list(zip(*(text_values(frame[c]) for c in columns), strict=True))
+    names = ", ".join(columns)
+    casts = ", ".join(f"{c}::{_pg_type(c)}" for c in columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("tenant_id", "sku"))
+    figure = Figure("(a) raw psycopg 3 binary COPY + INSERT … ON CONFLICT", len(frame))
+    with psycopg.connect(libpq_url(url)) as conn:
+        for _ in range(count):
+            conn.execute(f"TRUNCATE {FLOOR_TABLE}")
+            conn.commit()
+
+            def load() -> None:
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.execute(f"CREATE TEMP TABLE stage ({', '.join(f'{c} text' for c in columns)}) ON COMMIT DROP")
+                    with cur.copy(f"COPY stage ({names}) FROM STDIN WITH (FORMAT binary)") as copy:
+                        copy.set_types(["text"] * len(columns))
+                        for record in records:
+                            copy.write_row(record)
+                    cur.execute(
+                        f"INSERT INTO {FLOOR_TABLE} ({names}) "
+                        f"SELECT {casts} FROM stage ON CONFLICT (tenant_id, sku) DO UPDATE "
+                        f"SET {updates} WHERE {FLOOR_TABLE}.row_hash IS DISTINCT FROM excluded.row_hash"
+                    )
+
+            figure.seconds.append(timed(load))
+    return figure
+
+
+def _pg_type(column: str) -> str:
+    return {"tenant_id": "integer", "price": "numeric", "attrs": "jsonb"}.get(column, "text")
+
+
+def dlt_merge(url: str, frame: pd.DataFrame, count: int) -> Figure:
+    """dlt's ``merge`` of the same rows (as the dicts an extractor yields) into a fresh dataset."""
+    import dlt
+
+    records = frame.to_dict("records")
+    figure = Figure("(c) dlt merge", len(frame))
+    for _ in range(count):
+        pipeline = dlt.pipeline(
+            pipeline_name=f"bench_{uuid.uuid4().hex[:8]}",
+            # dlt insists on a password; a local server that trusts its clients ignores it
+            destination=dlt.destinations.postgres(credentials=libpq_url(url, password_required=True)),
+            dataset_name=f"dlt_{uuid.uuid4().hex[:8]}",
+            pipelines_dir=tempfile.mkdtemp(prefix="erp-sync-bench-dlt-"),
+            progress=None,
+        )
+        figure.seconds.append(
+            timed(
+                pipeline.run,
+                records,
+                table_name="variants",
+                write_disposition="merge",
+                primary_key=["tenant_id", "sku"],
+            )
+        )
+    return figure
+
+
+def orm_per_row(url: str, frame: pd.DataFrame, share: float, count: int) -> Figure:
+    """The naive way: per row a SELECT by key, then an update or an insert of an ORM object, one
+    flush per row and one commit at the end. Run on ``share`` of the rows; extrapolated."""
+    sample = frame.iloc[:: round(1 / share)]
+    figure = Figure("(d) naive ORM per-row upsert", len(frame), note=f"{len(sample):,}-row sample, extrapolated")
+    for _ in range(count):
+        with unit_of_work(url) as session:
+            slug = f"orm-{uuid.uuid4().hex[:8]}"
+            tenant_id = add_tenant(session, slug, "bench", erp_kind="csv_files", erp_options={}, entities=[]).id
+            write_templates(session, tenant_id, sample.assign(template_name=sample["template_code"]))
+        figure.seconds.append(timed(_orm_upsert, url, tenant_id, sample) * len(frame) / len(sample))
+    return figure
+
+
+def _orm_upsert(url: str, tenant_id: int, sample: pd.DataFrame) -> None:
+    with unit_of_work(url) as session:
+        for record in sample.to_dict("records"):
+            values: dict[str, Any] = {
+                **{c: record[c] for c in (*PRODUCTS.columns, "row_hash")},
+                "price": Decimal(record["price"]),
+                "attrs": json.loads(record["attrs"]),
+            }
+            found = session.scalars(
+                select(ProductVariant).where(ProductVariant.tenant_id == tenant_id, ProductVariant.sku == values["sku"])
+            ).one_or_none()
+            if found is None:
+                session.add(ProductVariant(tenant_id=tenant_id, **values))
+            else:
+                for name, value in values.items():
+                    setattr(found, name, value)
+            session.flush()

@@ -1,0 +1,168 @@
+"""erp-sync's own cases, each through the real import flows: full import, delta re-syncs, the
+quota guard's share of the load, and the orchestration cost of a run with nothing to do."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from exports import customer_export, product_export, with_changed_prices
+from measure import Figure, rounds, timed
+from prefect import Flow, flow
+
+import flows.imports
+import tasks.load
+from erp_adapters.base import Entity
+from erp_adapters.csv_files import CsvFilesAdapter
+from erp_adapters.csv_files.samples import product_rows
+from flows.imports import import_customers, import_products
+from quotas.guard import BatchGuard
+from quotas.plans import PlanTerms
+from shop.db import unit_of_work
+from shop.products import PRODUCTS
+from shop.settings import get_settings
+from shop.tenants import add_tenant, save_plan
+from tasks.transform import transform_page
+
+PLAN = "bench"
+DELTAS = ((0.0, ""), (0.01, "999,99"), (0.10, "888,88"))  # share of variants changed, their new price
+
+
+@flow(name="bench-warm-up")
+def warm_up() -> None:
+    """Starts Prefect's ephemeral API before anything is timed."""
+
+
+def prepare(url: str) -> None:
+    warm_up()
+    with unit_of_work(url) as session:
+        save_plan(session, PlanTerms(PLAN, 1_000_000_000))
+
+
+def new_tenant(url: str, folder: Path) -> str:
+    slug = f"bench-{uuid.uuid4().hex[:8]}"
+    with unit_of_work(url) as session:
+        add_tenant(session, slug, PLAN, erp_kind="csv_files", erp_options={"path": str(folder)}, entities=[])
+    return slug
+
+
+def run(import_flow: Flow[..., Any], slug: str) -> dict[str, dict[str, int]]:
+    state = import_flow(tenant=slug, return_state=True)
+    if not state.is_completed():
+        raise SystemExit(f"import of {slug} ended {state.name}: {state.message}")
+    return state.result()
+
+
+def read_and_hash(folder: Path) -> None:
+    """What any sync of an export-drop ERP must do at least: read, validate and hash every row."""
+    for page in CsvFilesAdapter(folder).fetch(Entity.PRODUCTS, None, get_settings().batch_size):
+        transform_page(page, PRODUCTS)
+
+
+def products(url: str, rows: list[list[str]], count: int, kind: str = "csv") -> list[Figure]:
+    """``count`` rounds, each a new tenant: a full import, then re-syncs with 0 %, 1 % and 10 % of
+    the prices changed. Each re-sync must write exactly the changed variants."""
+    n = len(rows)
+    full = Figure(f"erp-sync full import ({kind})", n)
+    deltas = [Figure(f"erp-sync delta, {share:.0%} changed", n) for share, _ in DELTAS]
+    for _ in range(count):
+        folder = Path(tempfile.mkdtemp(prefix="erp-sync-bench-"))
+        product_export(folder, rows, kind)
+        slug = new_tenant(url, folder)
+        full.seconds.append(timed(run, import_products, slug))
+        if kind != "csv":
+            continue
+        for figure, (share, price) in zip(deltas, DELTAS, strict=True):
+            changed, expected = with_changed_prices(rows, share, price)
+            product_export(folder, changed)
+            start = time.perf_counter()
+            written = run(import_products, slug)["products"]["written"]
+            figure.seconds.append(time.perf_counter() - start)
+            if written != expected:
+                raise SystemExit(f"{figure.case}: wrote {written:,} variants, {expected:,} changed")
+            figure.note = f"exactly {expected:,} written"
+    return [full, *deltas] if kind == "csv" else [full]
+
+
+def read_hash_floor(rows: list[list[str]], count: int) -> Figure:
+    folder = Path(tempfile.mkdtemp(prefix="erp-sync-bench-"))
+    product_export(folder, rows)
+    return rounds("read + validate + hash only (no DB)", len(rows), count, lambda: read_and_hash(folder))
+
+
+def customers(url: str, count: int, rounds_: int) -> Figure:
+    """Customers and one contact each: two entities, the contacts checked against their customer."""
+    folder = Path(tempfile.mkdtemp(prefix="erp-sync-bench-"))
+    customer_export(folder, count)
+    figure = Figure("erp-sync full import, customers + contacts", 2 * count)
+    for _ in range(rounds_):
+        slug = new_tenant(url, folder)
+        figure.seconds.append(timed(run, import_customers, slug))
+    return figure
+
+
+class Stopwatch:
+    """Total seconds spent in the wrapped callables."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def wrap(self, action: Callable[..., Any]) -> Callable[..., Any]:
+        def timed_action(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return action(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+
+        return timed_action
+
+
+@contextmanager
+def guard_share() -> Iterator[tuple[Stopwatch, Stopwatch]]:
+    """Times the quota guard's calls (reserve, commit, refund of unused grants) and the whole load
+    step of every batch while the block runs."""
+    guard, load = Stopwatch(), Stopwatch()
+    originals = {name: getattr(BatchGuard, name) for name in ("admit", "commit", "__exit__")}
+    original_load = tasks.load.load
+    for name, method in originals.items():
+        setattr(BatchGuard, name, guard.wrap(method))
+    tasks.load.load = load.wrap(original_load)
+    try:
+        yield guard, load
+    finally:
+        for name, method in originals.items():
+            setattr(BatchGuard, name, method)
+        tasks.load.load = original_load
+
+
+def idle_tenant(url: str, count: int, variants: int = 200) -> tuple[Figure, Figure]:
+    """A small tenant whose ERP dropped nothing new: the whole run, and the part of it that is
+    Prefect's own (the flow run minus the import's code)."""
+    folder = Path(tempfile.mkdtemp(prefix="erp-sync-bench-"))
+    product_export(folder, product_rows(variants))
+    slug = new_tenant(url, folder)
+    run(import_products, slug)
+    inner = Stopwatch()
+    original = flows.imports.run_import
+    flows.imports.run_import = inner.wrap(original)
+    whole = Figure(f"no-change run of a {variants}-variant tenant, whole flow", variants)
+    prefect_part = Figure("… of which Prefect's own flow machinery", variants)
+    try:
+        for _ in range(count):
+            inner.seconds = 0.0
+            seconds = timed(run, import_products, slug)
+            whole.seconds.append(seconds)
+            prefect_part.seconds.append(seconds - inner.seconds)
+    finally:
+        flows.imports.run_import = original
+    return whole, prefect_part
