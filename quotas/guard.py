@@ -10,9 +10,9 @@
 Each new record costs one credit on plans sized in credits; an order sent costs one order on
 plans sized in orders (``new_costs="orders"``). Every write costs one process.
 
-Refunds run in ``finally`` and are no-ops for committed reservations, so an exception anywhere —
-including in the caller's commit — returns the budget at once; a killed worker's reservation
-returns when its lease expires.
+Refunds run when the block exits on an exception, anywhere — including in the caller's commit —
+so the budget comes back at once; after a successful commit nothing is left open and nothing is
+refunded. A killed worker's reservation returns when its lease expires.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from types import TracebackType
 from sqlalchemy.orm import Session
 
 from quotas.errors import QuotaExceeded
-from quotas.ledger import Grant, Kind, Ledger
+from quotas.ledger import Booking, Grant, Kind, Ledger
 from quotas.thresholds import ThresholdCrossed
 
 
@@ -51,6 +51,7 @@ class BatchGuard:
         self._grants: list[Grant] = []
         self._credits: Grant | None = None
         self._processes: Grant | None = None
+        self._committed = False
 
     def __enter__(self) -> BatchGuard:
         return self
@@ -61,21 +62,28 @@ class BatchGuard:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if exc_type is None and self._committed:
+            return  # the commit closed every grant, in the transaction that just succeeded
         for grant in self._grants:
             self._ledger.refund(grant)
 
     def admit(self, *, new: int, updates: int) -> Admission:
-        """Reserve credits (or orders) for ``new`` records and processes for every write that fits."""
+        """Reserve credits (or orders) for ``new`` records and processes for every write that fits,
+        both in one transaction of the ledger."""
+        with self._ledger.booking(self._tenant_id) as book:
+            return self._admit(book, new, updates)
+
+    def _admit(self, book: Booking, new: int, updates: int) -> Admission:
         exceeded = None
         new_admitted = new
         if self._credited and new:
-            self._credits = self._reserve(self._new_costs, new)
+            self._credits = self._reserve(book, self._new_costs, new)
             if self._credits.already_applied:  # a retry of a batch that already committed
                 return Admission(new=0, writes=0, exceeded=None)
             new_admitted = self._credits.granted
             if self._credits.refused:
                 exceeded = _exceeded(self._credits)
-        self._processes = self._reserve("processes", updates + new_admitted)
+        self._processes = self._reserve(book, "processes", updates + new_admitted)
         if self._processes.already_applied:
             return Admission(new=0, writes=0, exceeded=None)
         writes = self._processes.granted
@@ -87,14 +95,16 @@ class BatchGuard:
         self, session: Session, *, new_written: int, written: int, entity: str, flow_run_id: str | None = None
     ) -> list[ThresholdCrossed]:
         spent = [(grant, used) for grant, used in ((self._credits, new_written), (self._processes, written)) if grant]
-        return self._ledger.commit(session, spent, entity=entity, flow_run_id=flow_run_id)
+        crossings = self._ledger.commit(session, spent, entity=entity, flow_run_id=flow_run_id)
+        self._committed = True
+        return crossings
 
     @property
     def already_applied(self) -> bool:
         return any(grant.already_applied for grant in self._grants)
 
-    def _reserve(self, kind: Kind, amount: int) -> Grant:
-        grant = self._ledger.reserve(self._tenant_id, kind, amount, self._key)
+    def _reserve(self, book: Booking, kind: Kind, amount: int) -> Grant:
+        grant = book.reserve(kind, amount, self._key)
         self._grants.append(grant)
         return grant
 

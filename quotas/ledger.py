@@ -9,12 +9,14 @@ pay for, and lock the tenant's row first too (one lock order, no deadlocks).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
-from sqlalchemy import CursorResult, Table, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import CursorResult, Insert, Table, func, insert, literal, select, text, union_all, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotas.credits import CreditCount
@@ -146,48 +148,21 @@ class Ledger:
     # -- reserve / commit / refund -----------------------------------------------------------
 
     def reserve(self, tenant_id: int, kind: Kind, requested: int, idempotency_key: str) -> Grant:
-        """Hold up to ``requested`` units. Credits are capped on plans sized in credits, orders on
-        plans sized in orders; processes only under the plan's ``pause`` policy (``notify`` plans
-        alert instead). A key already committed is answered ``already_applied``, granting nothing."""
-        if requested < 0:
-            raise ValueError("cannot reserve a negative amount")
+        """Hold up to ``requested`` units (see ``Booking.reserve``), in a transaction of its own."""
+        with self.booking(tenant_id) as book:
+            return book.reserve(kind, requested, idempotency_key)
+
+    @contextmanager
+    def booking(self, tenant_id: int) -> Iterator[Booking]:
+        """One short transaction holding the tenant's lock, for the reservations of one batch: its
+        credits and its processes are granted together, in one round of the lock."""
         now = self._clock()
         with self._sessions() as session, session.begin():
-            tenant = self._lock_tenant(session, tenant_id)
-            self._expire(session, tenant_id, now)
-            period = self._current_period(session, tenant)
-            if self._applied(session, tenant_id, kind, idempotency_key):
-                used, limit = self._level(tenant, period, kind)
-                return Grant(
-                    tenant_id, tenant.slug, kind, requested, 0, used, limit, idempotency_key, already_applied=True
-                )
-            self._release_open(session, tenant_id, kind, idempotency_key)
-            tenant = self._lock_tenant(session, tenant_id)
-            period = self._current_period(session, tenant)
-            used, limit = self._level(tenant, period, kind)
-            capped = kind == tenant.metric or (kind == "processes" and period.policy == "pause")
-            granted = min(requested, max(limit - used, 0)) if capped else requested
-            if granted == 0:
-                return Grant(tenant_id, tenant.slug, kind, requested, 0, used, limit, idempotency_key)
-            self._add(session, tenant_id, period.id, kind, "reserved", granted)
-            reservation_id = session.execute(
-                insert(reservations_t)
-                .values(
-                    tenant_id=tenant_id,
-                    period_id=period.id,
-                    kind=kind,
-                    requested=requested,
-                    amount=granted,
-                    idempotency_key=idempotency_key,
-                    state="open",
-                    expires_at=now + self._lease,
-                    created_at=now,
-                )
-                .returning(reservations_t.c.id)
-            ).scalar_one()
-            return Grant(
-                tenant_id, tenant.slug, kind, requested, granted, used + granted, limit, idempotency_key, reservation_id
-            )
+            if session.get_bind().dialect.name == "postgresql":
+                # No flush to disk at this commit: a reservation only matters once the rows it
+                # pays for commit, and that later commit flushes the log up to and past it.
+                session.execute(text("SET LOCAL synchronous_commit = off"))
+            yield Booking(self, session, tenant_id, now)
 
     def commit(
         self,
@@ -206,6 +181,9 @@ class Ledger:
         live = [(grant, used) for grant, used in spent if grant.reservation_id is not None]
         if not live:
             return []
+        # Each kind lives in its own column, so the levels read once below stay true for all.
+        if len({grant.kind for grant, _ in live}) != len(live):
+            raise ValueError("one grant per kind in a commit")
         tenant = self._lock_tenant(session, live[0][0].tenant_id)
         period = self._current_period(session, tenant)
         crossings: list[ThresholdCrossed] = []
@@ -219,30 +197,27 @@ class Ledger:
             )
             if closed.rowcount != 1:
                 raise LeaseExpired(f"reservation {grant.reservation_id} of {tenant.slug} is no longer open")
-            try:
-                with session.begin_nested():
-                    session.execute(
-                        insert(events_t).values(
-                            tenant_id=grant.tenant_id,
-                            period_id=period.id,
-                            kind=grant.kind,
-                            entity=entity,
-                            amount=used,
-                            idempotency_key=grant.idempotency_key,
-                            flow_run_id=flow_run_id,
-                            created_at=self._clock(),
-                        )
-                    )
-            except IntegrityError as exc:
-                raise LeaseExpired(f"usage for {grant.idempotency_key} already recorded") from exc
+            recorded = session.execute(
+                _insert_new(session, events_t)
+                .values(
+                    tenant_id=grant.tenant_id,
+                    period_id=period.id,
+                    kind=grant.kind,
+                    entity=entity,
+                    amount=used,
+                    idempotency_key=grant.idempotency_key,
+                    flow_run_id=flow_run_id,
+                    created_at=self._clock(),
+                )
+                .returning(events_t.c.id)
+            ).first()
+            if recorded is None:
+                raise LeaseExpired(f"usage for {grant.idempotency_key} already recorded")
             before, limit = self._level_used(tenant, period, grant.kind)
-            self._add(session, grant.tenant_id, period.id, grant.kind, "reserved", -grant.granted)
-            self._add(session, grant.tenant_id, period.id, grant.kind, "used", used)
+            self._add(session, grant.tenant_id, period.id, grant.kind, reserved=-grant.granted, used=used)
             if grant.refused:  # the batch stored what fitted; the rest waits for an upgrade
                 self._hold(session, grant)
             crossings += self._record_crossings(session, tenant, period, grant.kind, before, before + used, limit)
-            tenant = self._lock_tenant(session, grant.tenant_id)
-            period = self._current_period(session, tenant)
         return crossings
 
     def refund(self, grant: Grant) -> bool:
@@ -389,12 +364,14 @@ class Ledger:
         return period.processes_used, period.processes_allowance
 
     @staticmethod
-    def _add(session: Session, tenant_id: int, period_id: int, kind: str, column: str, delta: int) -> None:
-        """Add ``delta`` to ``reserved`` or ``used``: credits are a level kept on the tenant,
-        processes and orders a flow kept on the billing period."""
+    def _add(session: Session, tenant_id: int, period_id: int, kind: str, **deltas: int) -> None:
+        """Add each delta to its column (``reserved=…``, ``used=…``) in one UPDATE: credits are a
+        level kept on the tenant, processes and orders a flow kept on the billing period."""
         table, row_id = (tenants_t, tenant_id) if kind == "credits" else (periods_t, period_id)
-        name = f"{kind}_{column}"
-        session.execute(update(table).where(table.c.id == row_id).values({name: table.c[name] + delta}))
+        columns = {f"{kind}_{column}": delta for column, delta in deltas.items()}
+        session.execute(
+            update(table).where(table.c.id == row_id).values({c: table.c[c] + d for c, d in columns.items()})
+        )
 
     def _close(self, session: Session, reservation_id: int, state: str) -> bool:
         row = session.execute(
@@ -408,7 +385,7 @@ class Ledger:
         if row is None:
             return False
         session.execute(update(reservations_t).where(reservations_t.c.id == reservation_id).values(state=state))
-        self._add(session, row.tenant_id, row.period_id, row.kind, "reserved", -row.amount)
+        self._add(session, row.tenant_id, row.period_id, row.kind, reserved=-row.amount)
         return True
 
     def _expire(self, session: Session, tenant_id: int, now: dt.datetime) -> int:
@@ -421,30 +398,21 @@ class Ledger:
         ).all()
         return sum(self._close(session, reservation_id, "expired") for reservation_id in stale)
 
-    def _release_open(self, session: Session, tenant_id: int, kind: str, key: str) -> None:
-        # A retried task reuses its key: whatever its earlier attempt still holds goes back first.
-        for reservation_id in session.scalars(
-            select(reservations_t.c.id).where(
-                reservations_t.c.tenant_id == tenant_id,
-                reservations_t.c.kind == kind,
-                reservations_t.c.idempotency_key == key,
-                reservations_t.c.state == "open",
-            )
-        ):
-            self._close(session, reservation_id, "refunded")
-
     @staticmethod
-    def _applied(session: Session, tenant_id: int, kind: str, key: str) -> bool:
-        return (
-            session.execute(
-                select(UsageEvent.id).where(
-                    UsageEvent.tenant_id == tenant_id,
-                    UsageEvent.kind == kind,
-                    UsageEvent.idempotency_key == key,
-                )
-            ).first()
-            is not None
+    def _earlier(session: Session, tenant_id: int, kind: str, key: str) -> tuple[bool, list[int]]:
+        """What an earlier attempt with the same key left, in one query: whether its usage was
+        recorded, and the reservations it still holds open (a retried task reuses its key)."""
+        recorded = select(literal("recorded"), events_t.c.id).where(
+            events_t.c.tenant_id == tenant_id, events_t.c.kind == kind, events_t.c.idempotency_key == key
         )
+        held = select(literal("open"), reservations_t.c.id).where(
+            reservations_t.c.tenant_id == tenant_id,
+            reservations_t.c.kind == kind,
+            reservations_t.c.idempotency_key == key,
+            reservations_t.c.state == "open",
+        )
+        rows = session.execute(union_all(recorded, held)).all()
+        return any(what == "recorded" for what, _ in rows), [row_id for what, row_id in rows if what == "open"]
 
     def _hold(self, session: Session, grant: Grant) -> None:
         # Orders beyond an order-volume plan hold only the order export: they wait in the outbox,
@@ -491,6 +459,77 @@ class Ledger:
             )
             fired.append(ThresholdCrossed(tenant.slug, kind, threshold, after, limit, period.period))
         return fired
+
+
+class Booking:
+    """Reservations made inside ``Ledger.booking``'s transaction, the tenant's row locked. The
+    levels are read once and then kept up to date here, so a batch's two grants cost three
+    statements each besides the first reads."""
+
+    def __init__(self, ledger: Ledger, session: Session, tenant_id: int, now: dt.datetime) -> None:
+        self._ledger, self._session, self._tenant_id, self._now = ledger, session, tenant_id, now
+        self._read_levels()  # locks the tenant's row first
+        if ledger._expire(session, tenant_id, now):  # stale leases returned: the levels moved
+            self._read_levels()
+
+    def _read_levels(self) -> None:
+        self._tenant = self._ledger._lock_tenant(self._session, self._tenant_id)
+        self._period = self._ledger._current_period(self._session, self._tenant)
+
+    def reserve(self, kind: Kind, requested: int, idempotency_key: str) -> Grant:
+        """Hold up to ``requested`` units. Credits are capped on plans sized in credits, orders on
+        plans sized in orders; processes only under the plan's ``pause`` policy (``notify`` plans
+        alert instead). A key already committed is answered ``already_applied``, granting nothing."""
+        if requested < 0:
+            raise ValueError("cannot reserve a negative amount")
+        ledger, session, tenant_id = self._ledger, self._session, self._tenant_id
+        applied, still_open = ledger._earlier(session, tenant_id, kind, idempotency_key)
+        if applied:
+            used, limit = ledger._level(self._tenant, self._period, kind)
+            return Grant(
+                tenant_id, self._tenant.slug, kind, requested, 0, used, limit, idempotency_key, already_applied=True
+            )
+        if still_open:
+            for reservation_id in still_open:
+                ledger._close(session, reservation_id, "refunded")
+            self._read_levels()
+        tenant, period = self._tenant, self._period
+        used, limit = ledger._level(tenant, period, kind)
+        capped = kind == tenant.metric or (kind == "processes" and period.policy == "pause")
+        granted = min(requested, max(limit - used, 0)) if capped else requested
+        if granted == 0:
+            return Grant(tenant_id, tenant.slug, kind, requested, 0, used, limit, idempotency_key)
+        ledger._add(session, tenant_id, period.id, kind, reserved=granted)
+        field = f"{kind}_reserved"
+        if kind == "credits":
+            self._tenant = replace(tenant, credits_reserved=tenant.credits_reserved + granted)
+        else:
+            self._period = replace(period, **{field: getattr(period, field) + granted})
+        reservation_id = session.execute(
+            insert(reservations_t)
+            .values(
+                tenant_id=tenant_id,
+                period_id=period.id,
+                kind=kind,
+                requested=requested,
+                amount=granted,
+                idempotency_key=idempotency_key,
+                state="open",
+                expires_at=self._now + ledger._lease,
+                created_at=self._now,
+            )
+            .returning(reservations_t.c.id)
+        ).scalar_one()
+        return Grant(
+            tenant_id, tenant.slug, kind, requested, granted, used + granted, limit, idempotency_key, reservation_id
+        )
+
+
+def _insert_new(session: Session, table: Table) -> Insert:
+    """An INSERT that skips a row whose unique key is already there (it then returns no row):
+    no savepoint round trips to catch an IntegrityError."""
+    insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert_for(table).on_conflict_do_nothing()
 
 
 def exhausted_status(kind: str) -> str:
