@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import psycopg
 from sqlalchemy import (
@@ -28,6 +29,8 @@ from sqlalchemy import (
     any_,
     cast,
     delete,
+    exists,
+    func,
     literal,
     literal_column,
     select,
@@ -35,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -66,18 +70,43 @@ def existing_hashes(session: Session, table: Table, tenant_id: int, key: str, va
     return found
 
 
-def stored_hashes(
-    session: Session, table: Table, tenant_id: int, key: Sequence[str], rows: pd.DataFrame, value: str = "row_hash"
+def holds_any(session: Session, table: Table, tenant_id: int) -> bool:
+    return session.execute(select(exists().where(table.c.tenant_id == tenant_id))).scalar_one()
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How each row of a batch stands against the shop, aligned with the batch's rows."""
+
+    new: np.ndarray  # the tenant has no record with this key yet
+    changed: np.ndarray  # the tenant has one, with another row hash
+
+    @property
+    def unchanged(self) -> np.ndarray:
+        return ~(self.new | self.changed)
+
+
+def compare_hashes(
+    session: Session, table: Table, tenant_id: int, key: Sequence[str], rows: pd.DataFrame
+) -> Comparison:
+    """Which of ``rows`` (carrying their ``row_hash``) are new, changed or unchanged for the tenant."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _compare_in_postgres(session, table, tenant_id, key, rows)
+    stored = _stored_values(session, table, tenant_id, key, rows, table.c.row_hash)
+    new = stored.isna().to_numpy()
+    return Comparison(new, ~new & (stored != rows["row_hash"]).to_numpy())
+
+
+def _stored_values(
+    session: Session, table: Table, tenant_id: int, key: Sequence[str], rows: pd.DataFrame, value: ColumnElement[Any]
 ) -> pd.Series:
-    """The stored ``row_hash`` (or another ``value`` column) of each of ``rows`` by its (possibly
-    composite) key; None where the tenant has no such record yet."""
-    if value == "row_hash" and session.get_bind().dialect.name == "postgresql":
-        return _stored_hashes_by_join(session, table, tenant_id, key, rows)
+    """The stored ``value`` of each of ``rows`` by its (possibly composite) key; None where the
+    tenant has no such record yet."""
     first, found = key[0], dict[tuple[Any, ...], Any]()
     values = rows[first].unique().tolist()
     for start in range(0, len(values), LOOKUP_CHUNK):
         result = session.execute(
-            select(*(table.c[k] for k in key), table.c[value]).where(
+            select(*(table.c[k] for k in key), value).where(
                 table.c.tenant_id == tenant_id, _among(session, table.c[first], values[start : start + LOOKUP_CHUNK])
             )
         )
@@ -86,28 +115,34 @@ def stored_hashes(
     return pd.Series([found.get(k) for k in keys], index=rows.index, dtype=object)
 
 
-def _stored_hashes_by_join(
+def _compare_in_postgres(
     session: Session, table: Table, tenant_id: int, key: Sequence[str], rows: pd.DataFrame
-) -> pd.Series:
-    """``stored_hashes`` for rows that carry their own ``row_hash``, diffed inside Postgres: the
-    keys and hashes are copied in, and only the rows that are new or differ come back. A re-sync
-    that changed 1 % of a million rows so moves 10,000 rows out of the database, not a million;
-    a row that does not come back is unchanged, so its stored hash is its own."""
+) -> Comparison:
+    """The keys and hashes are copied in and compared inside Postgres; only the positions of the
+    rows that are new or differ come back, as two arrays. A re-sync that changed 1 % of a million
+    rows so moves 10,000 numbers out of the database, not a million rows."""
     stage = f"_diff_{table.name}_{next(_stage_names)}"
     staged = rows[[*key, "row_hash"]].assign(position=range(len(rows)))
     _copy_text_stage(session, stage, list(staged.columns), staged)
     stage_t = sa_table(stage, *(sa_column(c) for c in staged.columns))
     match = and_(table.c.tenant_id == tenant_id, *(table.c[k] == cast(stage_t.c[k], table.c[k].type) for k in key))
-    differing = session.execute(
-        select(cast(stage_t.c.position, Integer), table.c.row_hash)
+    position = cast(stage_t.c.position, Integer)
+    new, changed = session.execute(
+        select(
+            func.array_agg(aggregate_order_by(position, position)).filter(table.c.id.is_(None)),
+            func.array_agg(aggregate_order_by(position, position)).filter(table.c.id.is_not(None)),
+        )
         .select_from(stage_t.outerjoin(table, match))
         .where(table.c.row_hash.is_distinct_from(stage_t.c.row_hash))
-    ).all()
-    stored = rows["row_hash"].astype(object)
-    if differing:
-        positions, hashes = zip(*differing, strict=True)
-        stored.iloc[list(positions)] = list(hashes)
-    return stored
+    ).one()
+    return Comparison(_mask(len(rows), new), _mask(len(rows), changed))
+
+
+def _mask(size: int, positions: Sequence[int] | None) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    if positions:
+        mask[np.asarray(positions)] = True
+    return mask
 
 
 @dataclass(frozen=True)
@@ -175,7 +210,7 @@ def _executemany_upsert(
     )
     # SQLite has no xmax to tell an insert from an update; the keys already there, looked up in
     # this write transaction (SQLite's single writer lock is held), tell it instead.
-    present = len(stored_hashes(session, table, tenant_id, key, rows, value="id").dropna())
+    present = len(_stored_values(session, table, tenant_id, key, rows, table.c.id).dropna())
     result: CursorResult[Any] = session.execute(stmt, records)  # type: ignore[assignment]
     inserted = len(rows) - present
     return Written(inserted, max(result.rowcount - inserted, 0))
@@ -202,8 +237,12 @@ def _copy_upsert(
         set_=_update_set(table, stmt.excluded, columns, key),
         where=table.c.row_hash.is_distinct_from(stmt.excluded.row_hash) if changed_only else None,
     )
-    inserted: Sequence[bool] = session.scalars(stmt.returning(literal_column("xmax = 0"))).all()  # true: inserted
-    return Written(sum(inserted), len(inserted) - sum(inserted))
+    # Counted inside Postgres: a row of booleans per written record would cost more to fetch.
+    written = stmt.returning(literal_column("xmax = 0").label("inserted")).cte("written")
+    inserted, total = session.execute(
+        select(func.count().filter(written.c.inserted), func.count()).select_from(written)
+    ).one()
+    return Written(inserted, total - inserted)
 
 
 def _copy_text_stage(session: Session, stage: str, columns: list[str], rows: pd.DataFrame) -> None:

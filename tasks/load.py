@@ -17,7 +17,7 @@ from quotas.guard import BatchGuard
 from quotas.ledger import Ledger
 from quotas.thresholds import ThresholdCrossed
 from shop import cursors
-from shop.bulk import existing_hashes, stored_hashes, upsert_frame
+from shop.bulk import compare_hashes, existing_hashes, upsert_frame
 from shop.db import session_factory, unit_of_work
 from shop.entities import get_spec
 from shop.quarantine import quarantine
@@ -34,6 +34,10 @@ class LoadTarget:
     tenant: str
     flow_run_id: str | None = None
     lease_seconds: int = 900
+    # The tenant held no record of the entity when the run began: as a run never loads a key
+    # twice (``drop_repeated``), every row it loads is new and needs no diff. A first import of
+    # a million variants so skips a million lookups.
+    first_import: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,12 +66,12 @@ class Diff:
 
 
 def diff(batch: Batch, target: LoadTarget) -> Diff:
+    if target.first_import:
+        return Diff(batch.rows, batch.rows.iloc[:0], 0)
     spec = get_spec(batch.entity)
     with session_factory(target.url)() as session:
-        previous = stored_hashes(session, spec.table, target.tenant_id, spec.key, batch.rows)
-    is_new = previous.isna()
-    is_changed = ~is_new & (previous != batch.rows["row_hash"])
-    return Diff(batch.rows[is_new], batch.rows[is_changed], int((~is_new & ~is_changed).sum()))
+        found = compare_hashes(session, spec.table, target.tenant_id, spec.key, batch.rows)
+    return Diff(batch.rows[found.new], batch.rows[found.changed], int(found.unchanged.sum()))
 
 
 ORPHAN_REASON = "is not in the shop yet"  # ends the reason of a record whose parent is missing

@@ -20,7 +20,7 @@ from erp_adapters.base import Entity, ErpAdapter, Page
 from erp_adapters.errors import AdapterConfigError, MalformedSource
 from quotas.errors import QuotaExceeded
 from quotas.ledger import Ledger
-from shop.bulk import stored_hashes
+from shop.bulk import compare_hashes
 from shop.db import session_factory, unit_of_work
 from shop.entities import SPECS, get_spec
 from shop.errors import InvalidInput
@@ -208,8 +208,7 @@ def _retry_group(
     result = load(replace(batch, rejected=rejected), target, batch_no, save_cursor=False)
 
     with unit_of_work(target.url) as session:
-        held = stored_hashes(session, spec.table, target.tenant_id, spec.key, batch.rows)
-        in_shop = (held == batch.rows["row_hash"]).to_numpy()
+        in_shop = compare_hashes(session, spec.table, target.tenant_id, spec.key, batch.rows).unchanged
         loaded = [r.id for r, ok in zip(passed, in_shop, strict=True) if ok]
         mark_resolved(session, target.tenant_id, loaded)
         # A record refused later in the load (its parent is missing) was re-quarantined under

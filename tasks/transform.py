@@ -6,6 +6,7 @@ Vectorised with pandas: the per-row Python work is the hash and the quarantine p
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import numpy as np
@@ -24,17 +25,25 @@ EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # How ERPs write dates: ISO first (unambiguous), then the Spanish day-first forms.
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 DECIMAL_LIMIT = 10**10  # the shop's numeric columns (14 digits, 4 of them decimals) hold less than this
+SPACE_OR_EURO = re.compile(r"[\s€]")
 DUPLICATE = "duplicate"  # starts the reason of a record whose key an earlier row of the export had
 
 
 def parse_decimal(values: pd.Series) -> pd.Series:
     """Numbers as ERPs export them: '1.234,56' (Spanish), '1,234.56', '19,9', '€ 5'. Whichever of
     ',' and '.' comes last is the decimal separator. Unparseable → NaN."""
-    text = values.str.replace(r"[\s€]", "", regex=True)
-    comma_decimal = text.str.rfind(",") > text.str.rfind(".")
-    normalised = text.where(
-        ~comma_decimal, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    ).where(comma_decimal, text.str.replace(",", "", regex=False))
+    # One scan of the whole column decides which rewrites it needs: an export uses one style.
+    joined = "\x00".join(values.tolist())
+    text = values.str.replace(r"[\s€]", "", regex=True) if SPACE_OR_EURO.search(joined) else values
+    if "," not in joined:
+        normalised = text
+    elif "." not in joined:
+        normalised = text.str.replace(",", ".", regex=False)
+    else:
+        comma_decimal = text.str.rfind(",") > text.str.rfind(".")
+        normalised = text.where(
+            ~comma_decimal, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        ).where(comma_decimal, text.str.replace(",", "", regex=False))
     return pd.to_numeric(normalised, errors="coerce")
 
 
@@ -94,12 +103,17 @@ def _check_field(spec: FieldSpec, values: pd.Series, reasons: pd.Series) -> pd.S
     """Records a reason for each bad value; returns the normalised column."""
     if spec.kind == "lines":
         return _check_lines(spec, values, reasons)
+    cells = values.tolist()
     empty = values == ""
-    # No database text type holds NUL, and no ERP means one: the record is refused, not the batch.
-    reasons.loc[values.str.contains("\x00", regex=False) & (reasons == "")] = f"{spec.name} contains a NUL character"
-    if spec.required:
+    # Each check first asks the whole column (all, max, in: loops in C) and looks at rows only
+    # when it found something. No database text type holds NUL, and no ERP means one: the record
+    # is refused, not the batch.
+    if "\x00" in "".join(cells):
+        nul = values.str.contains("\x00", regex=False)
+        reasons.loc[nul & (reasons == "")] = f"{spec.name} contains a NUL character"
+    if spec.required and not all(cells):
         reasons.loc[empty & (reasons == "")] = f"missing {spec.name}"
-    if spec.max_length is not None:
+    if spec.max_length is not None and max(map(len, cells), default=0) > spec.max_length:
         too_long = values.str.len() > spec.max_length
         reasons.loc[too_long & (reasons == "")] = f"{spec.name} longer than {spec.max_length} characters"
     if spec.kind == "email":
@@ -122,7 +136,8 @@ def _check_field(spec: FieldSpec, values: pd.Series, reasons: pd.Series) -> pd.S
             reasons.loc[index] = f"{spec.name} is below {spec.minimum:g}: {values.loc[index]!r}"
     for index in values.index[(numbers.abs() >= DECIMAL_LIMIT) & (reasons == "")]:
         reasons.loc[index] = f"{spec.name} is too large for the shop: {values.loc[index]!r}"
-    return numbers.map(lambda n: "" if pd.isna(n) else f"{n:.4f}")
+    text = pd.Series([f"{n:.4f}" for n in numbers.tolist()], index=values.index, dtype=object)
+    return text.mask(numbers.isna(), "")
 
 
 def duplicate_reason(spec: EntitySpec) -> str:
@@ -154,7 +169,11 @@ def transform_page(page: Page, spec: EntitySpec) -> Batch:
     reasons = pd.Series("", index=raw.index, dtype=object)
     for field_spec in spec.fields:
         column = page.fields.get(field_spec.name)
-        values = raw[column].str.strip() if column is not None else pd.Series("", index=raw.index, dtype=object)
+        values = (
+            pd.Series([cell.strip() for cell in raw[column].tolist()], index=raw.index, dtype=object)
+            if column is not None
+            else pd.Series("", index=raw.index, dtype=object)
+        )
         data[field_spec.name] = _check_field(field_spec, values, reasons)
     if spec.check is not None:
         valid = reasons == ""

@@ -472,6 +472,30 @@ def test_malformed_file_fails_the_run_and_keeps_the_cursor(make_tenant: Any, pg_
     assert (failed.state, failed.message, failed.written) == ("Failed", message, 0)
 
 
+def test_a_file_broken_mid_way_keeps_and_counts_the_pages_before_it(
+    make_tenant: Any, pg_url: str, tmp_path: Path
+) -> None:
+    """The reader fails on a later page while the page before it is still loading (pages are
+    pipelined): that page finishes, is stored and is counted in the run's record, and the cursor
+    points after it."""
+    tenant_id, slug = tenant_with_export(make_tenant, tmp_path, catalogue(130))
+    path = tmp_path / "drop" / "products.csv"
+    with path.open("a", encoding="utf-8") as export:
+        export.write("SKU-BROKEN;Camiseta;1,00;;;;rojo;S;one field too many\n")
+
+    state = sync(slug)
+
+    assert state.is_failed()
+    stored = variant_count(pg_url, tenant_id)
+    assert stored in (50, 100)  # pandas finds the bad line while reading page 2 or page 3
+    assert usage(pg_url, tenant_id).processes_used == stored
+    [failed] = runs(pg_url, tenant_id)
+    assert (failed.state, failed.fetched, failed.written, failed.credits) == ("Failed", stored, stored, stored)
+    assert "products.csv" in (failed.message or "")
+    position, _ = cursor_row(pg_url, tenant_id) or ({}, None)
+    assert position["current"] is not None  # mid-file: the next run resumes after the stored pages
+
+
 # -- 8. the report artifact -----------------------------------------------------------------------
 
 

@@ -3,8 +3,9 @@
 The child runs the same per-batch pipeline the import flow runs (adapter pages → transform →
 guarded load), without the Prefect engine around it so a fork costs milliseconds instead of an
 engine start. Each boundary of that pipeline — a reservation, the upsert, the quarantine write,
-the cursor, the ledger commit, the transaction commit, the refund — is wrapped so that the
-process kills itself, with no clean-up of any kind, just before or just after the N-th one.
+the cursor, the ledger commit, every transaction's commit — is wrapped so that the process kills
+itself, with no clean-up of any kind, just before or just after the N-th one. (A refund runs only
+after an exception, which a killed process never reaches.)
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import SessionTransaction
 
 import tasks.load
-from quotas.ledger import Ledger
+from quotas.ledger import Booking, Ledger
 from shop.db import get_engine
 from shop.entities import get_spec
 from tasks.extract import open_source
@@ -30,13 +31,12 @@ from tasks.transform import drop_repeated, transform_page
 
 # (owner, attribute): the boundaries of one batch, in the order they are crossed.
 BOUNDARIES: tuple[tuple[Any, str], ...] = (
-    (Ledger, "reserve"),
+    (Booking, "reserve"),
     (tasks.load, "upsert_frame"),
     (tasks.load, "quarantine"),
     (tasks.load.cursors, "save_cursor"),
     (Ledger, "commit"),
-    (Session, "commit"),
-    (Ledger, "refund"),
+    (SessionTransaction, "commit"),  # what ``with session.begin():`` calls at the end of the block
 )
 
 
