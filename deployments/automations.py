@@ -1,16 +1,23 @@
 """The automations ops rely on: a notification when a tenant nears or hits its quota, and when a
-run fails. Prefect evaluates them on the server, so no flow has to remember to send anything."""
+run fails; and a run whose process died marked Crashed. Prefect evaluates them on the server,
+so no flow has to remember to send anything."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID
 
 from prefect.automations import Automation
-from prefect.events.actions import SendNotification
+from prefect.client.schemas.objects import StateType
+from prefect.events.actions import ChangeFlowRunState, SendNotification
 from prefect.events.schemas.automations import EventTrigger, Posture
 
 TENANTS = {"prefect.resource.id": "erp-sync.tenant.*"}  # the resource our quota events carry
 FLOW_RUNS = {"prefect.resource.id": "prefect.flow-run.*"}
+# The runs of the erp-sync pool send a heartbeat this often (the pool's job template sets it);
+# three missed in a row mean the run's process is gone.
+HEARTBEAT_SECONDS = 60
+UNRESPONSIVE_AFTER = timedelta(seconds=3 * HEARTBEAT_SECONDS)
 
 
 def _on(events: set[str], match: dict[str, str]) -> EventTrigger:
@@ -55,3 +62,34 @@ def automations(block_id: UUID) -> list[Automation]:
             ),
         ),
     ]
+
+
+def crash_unresponsive_runs() -> Automation:
+    """A run whose heartbeats stop (its worker machine died, its process was killed) would stay
+    Running for ever: it is marked Crashed, which the "run failed" automation then reports.
+    Prefect's documented zombie-run automation."""
+    return Automation(
+        name="erp-sync: unresponsive run",
+        description=f"No heartbeat from a running flow run for {UNRESPONSIVE_AFTER.seconds} s: mark it Crashed.",
+        trigger=EventTrigger(
+            after={"prefect.flow-run.heartbeat"},
+            expect={
+                "prefect.flow-run.heartbeat",
+                "prefect.flow-run.Completed",
+                "prefect.flow-run.Failed",
+                "prefect.flow-run.Cancelled",
+                "prefect.flow-run.Crashed",
+            },
+            match=FLOW_RUNS,
+            for_each={"prefect.resource.id"},
+            posture=Posture.Proactive,
+            threshold=1,
+            within=UNRESPONSIVE_AFTER,
+        ),
+        actions=[
+            ChangeFlowRunState(
+                state=StateType.CRASHED,
+                message=f"No heartbeat for {UNRESPONSIVE_AFTER.seconds} s: the run's process is gone.",
+            )
+        ],
+    )

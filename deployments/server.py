@@ -18,12 +18,13 @@ from prefect.settings import PREFECT_API_URL
 from prefect.workers.process import ProcessWorker
 from sqlalchemy.orm import Session
 
-from deployments.automations import automations
+from deployments.automations import HEARTBEAT_SECONDS, automations, crash_unresponsive_runs
 from flows.concurrency import drop_tenant_limit, ensure_limits, limits_for
 from shop.errors import InvalidInput
 from shop.tenants import list_tenants
 
 POOL = "erp-sync"
+CONTROL_QUEUE = "control"  # the dispatcher's and the billing roll's (prefect.yaml)
 ALERTS_BLOCK = "erp-sync-alerts"
 
 
@@ -44,11 +45,25 @@ def api_url() -> str:
 
 def ensure_pool(client: SyncPrefectClient, name: str = POOL) -> Step:
     template = ProcessWorker.get_default_base_job_template()
+    # Every run of the pool sends heartbeats, which the "unresponsive run" automation watches.
+    template["variables"]["properties"]["env"]["default"] = {
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_SECONDS)
+    }
     try:
         client.create_work_pool(WorkPoolCreate(name=name, type="process", base_job_template=template))
     except ObjectAlreadyExists:
         return Step("work pool", name, "exists")
     return Step("work pool", name, "created")
+
+
+def ensure_control_queue(client: SyncPrefectClient) -> Step:
+    """The pool's first queue: when a slot frees, the worker takes the dispatcher or the billing
+    roll before the next of hundreds of waiting tenant runs."""
+    try:
+        client.create_work_queue(CONTROL_QUEUE, work_pool_name=POOL, priority=1)
+    except ObjectAlreadyExists:
+        return Step("work queue", CONTROL_QUEUE, "exists")
+    return Step("work queue", CONTROL_QUEUE, "created")
 
 
 def tenant_limit_steps(client: SyncPrefectClient, session: Session) -> list[Step]:
@@ -77,10 +92,14 @@ def alerts_block(notify_url: str | None) -> tuple[UUID | None, Step]:
 
 
 def automation_steps(client: SyncPrefectClient, block_id: UUID | None) -> list[Step]:
-    if block_id is None:
-        return [Step("automation", "erp-sync: *", "skipped: no notification block")]
+    """The crash detection always; the notifications once there is a block to send them with."""
+    wanted = [crash_unresponsive_runs()]
     steps = []
-    for automation in automations(block_id):
+    if block_id is None:
+        steps.append(Step("automation", "erp-sync: notifications", "skipped: no notification block"))
+    else:
+        wanted += automations(block_id)
+    for automation in wanted:
         if client.read_automations_by_name(automation.name):
             steps.append(Step("automation", automation.name, "exists"))
             continue
@@ -95,6 +114,7 @@ def init_server(session: Session, notify_url: str | None) -> list[Step]:
     with get_client(sync_client=True) as client:
         return [
             ensure_pool(client),
+            ensure_control_queue(client),
             *tenant_limit_steps(client, session),
             block_step,
             *automation_steps(client, block_id),

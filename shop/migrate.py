@@ -47,17 +47,19 @@ def is_current(url: str) -> bool:
 
 
 @contextmanager
-def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
+def scratch_database(server_url: str, prefix: str, *, migrated: bool = True) -> Iterator[str]:
     """A new database on the Postgres server at ``server_url`` (a URL without a database name),
-    migrated to the newest schema, and dropped when the block ends even if a connection is left
-    open: what the tests and the benchmarks run on."""
+    migrated to the newest schema (left empty with ``migrated=False``, e.g. for a Prefect server),
+    and dropped when the block ends even if a connection is left open: what the tests and the
+    benchmarks run on."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = f"{server_url}/{name}"
     try:
-        upgrade(url)
+        if migrated:
+            upgrade(url)
         yield url
     finally:
         get_engine(url).dispose()

@@ -28,13 +28,15 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from prefect.events import Event
 from prefect.events.clients import get_events_client
+from prefect.events.schemas.automations import Posture
 from sqlalchemy import func, select, update
 
+from deployments.loopback import free_port
 from erp_adapters.csv_files.samples import write_products
 from quotas.ledger import Ledger
 from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, SyncRun, Tenant
-from tests.server.conftest import Ops, free_port
+from tests.server.conftest import Ops
 
 RUN_TIMEOUT = 120
 
@@ -112,10 +114,27 @@ def test_server_init_is_idempotent(ops: Ops, deployed: tuple[str, str]) -> None:
     assert "created" in first and "automation" in first
     assert "created" not in second and "updated" not in second
     with get_client(sync_client=True) as client:
-        assert client.read_work_pool("erp-sync").type == "process"
-        names = {a.name for a in client.read_automations()}
+        pool = client.read_work_pool("erp-sync")
+        automations = {a.name: a for a in client.read_automations()}
         deployments = client.read_deployments()
-    assert {"erp-sync: quota exhausted", "erp-sync: quota threshold", "erp-sync: run failed"} <= names
+    assert pool.type == "process"
+    with get_client(sync_client=True) as client:
+        priorities = {q.name: q.priority for q in client.read_work_queues(work_pool_name="erp-sync")}
+    assert priorities["control"] < priorities["default"]  # the worker polls the control queue first
+    queues = {d.name: d.work_queue_name for d in deployments}
+    assert queues["dispatch-due-tenants"] == queues["roll-usage-period"] == "control"
+    assert queues["sync-tenant"] == queues["export-orders"] == queues["reconcile-deletes"] == "default"
+    env = pool.base_job_template["variables"]["properties"]["env"]["default"]
+    assert env == {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "60"}
+    assert {
+        "erp-sync: quota exhausted",
+        "erp-sync: quota threshold",
+        "erp-sync: run failed",
+        "erp-sync: unresponsive run",
+    } <= set(automations)
+    crash = automations["erp-sync: unresponsive run"]
+    assert crash.trigger.posture == Posture.Proactive and crash.trigger.within == dt.timedelta(seconds=180)
+    assert [action.type for action in crash.actions] == ["change-flow-run-state"]
     assert {d.name for d in deployments} == {
         "sync-tenant",
         "dispatch-due-tenants",
