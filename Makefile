@@ -8,13 +8,14 @@ BENCH_STAMP := $(VENV)/.bench-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_HOME ?= $(CURDIR)/.erp-sync/prefect
 
-.PHONY: demo test lint venv clean bench browser console
+.PHONY: demo test lint venv clean bench bench-scale browser console
 
 $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,tryton]'
+	mkdir -p $(PREFECT_HOME)
 	touch $@
 
 venv: $(STAMP)
@@ -48,3 +49,8 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/suite.py
+
+# The scale simulation (issue #9): 1,000 tenants through the dispatcher on one worker of a real
+# Prefect server, about 15 minutes. On demand only: neither `make bench` nor `make test` runs it.
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/scale.py
