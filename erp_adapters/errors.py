@@ -11,6 +11,11 @@ class TransientErpError(ErpError):
     """The ERP or the network failed in a way a later retry may fix (timeouts, 429, 5xx)."""
 
 
+class NoAnswer(TransientErpError):
+    """The request went out and no answer came back (a time-out, a dropped connection): the ERP
+    may have done the work, or may still be doing it."""
+
+
 class MalformedSource(ErpError):
     """A whole export or response cannot be read (bad header, wrong format): fix the source."""
 

@@ -21,7 +21,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from erp_adapters.errors import AdapterConfigError, ErpError, MalformedSource, TransientErpError
+from erp_adapters.errors import AdapterConfigError, ErpError, MalformedSource, NoAnswer, TransientErpError
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 # Odoo's exceptions that mean "this data is refused", as opposed to a fault in Odoo or the network.
@@ -76,6 +76,11 @@ class OdooClient:
         self._reads = _session(_retry(retries, backoff, RETRY_STATUSES))
         self._writes = _session(_retry(retries, backoff, (429,), read=0, other=0))
 
+    @property
+    def timeout(self) -> float:
+        """Seconds each call waits for Odoo's answer."""
+        return self._timeout
+
     def execute_kw(
         self, model: str, method: str, args: list[Any], kwargs: dict[str, Any] | None = None, *, write: bool = False
     ) -> Any:
@@ -107,7 +112,7 @@ class OdooClient:
         try:
             response = session.post(self.endpoint, json=payload, timeout=self._timeout)
         except requests.RequestException as exc:
-            raise TransientErpError(f"odoo: {what} at {self.endpoint} got no answer ({_reason(exc)})") from None
+            raise NoAnswer(f"odoo: {what} at {self.endpoint} got no answer ({_reason(exc)})") from None
         if response.status_code in RETRY_STATUSES:
             raise TransientErpError(f"odoo: {what} at {self.endpoint} answered HTTP {response.status_code}")
         if response.status_code != 200:

@@ -12,7 +12,7 @@ import random
 import time
 from typing import Any
 
-from erp_adapters.errors import OrderRejected, TransientErpError
+from erp_adapters.errors import NoAnswer, OrderRejected, TransientErpError
 from erp_adapters.odoo.client import OdooClient, OdooRefused
 from erp_adapters.orders import ShopOrder
 
@@ -40,10 +40,13 @@ def push_sale_order(client: OdooClient, order: ShopOrder, reference: str, attemp
             return found
         try:
             return create_sale_order(client, order, reference)
-        except TransientErpError:
+        except TransientErpError as exc:
             if attempt == attempts:
                 raise
-            time.sleep(backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))  # jitter: workers spread out
+            # A create that got no answer may still be running in Odoo: the next look-up waits as
+            # long again, so Odoo has had twice our time-out to commit it. Jitter spreads workers.
+            settle = client.timeout if isinstance(exc, NoAnswer) else 0.0
+            time.sleep(settle + backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 

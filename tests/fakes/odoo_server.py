@@ -4,6 +4,8 @@ It answers ``common.login`` and ``object.execute_kw`` on ``sale.order``, ``res.p
 ``product.product`` the way Odoo does (including its error envelope), and can be told to fail:
 
 - ``timeout_after_commit``: do the work, then answer later than the client waits;
+- ``commit_late``: start the work, commit it after ``slow_seconds`` and then answer (a busy Odoo:
+  the client may have given up before the record exists);
 - ``http_500``, ``http_502``, ``http_503``: answer that status without doing anything;
 - ``reset``: close the connection without an answer (a TCP reset), without doing anything;
 - ``rate_limited``: answer 429 with ``Retry-After`` without doing anything;
@@ -36,6 +38,7 @@ from typing import Any
 
 FAULTS = (
     "timeout_after_commit",
+    "commit_late",
     "http_500",
     "http_502",
     "http_503",
@@ -335,6 +338,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "rate_limited":
             self._send(429, {"message": "Too Many Requests"}, {"Retry-After": str(self.odoo.retry_after)})
             return
+        if fault == "commit_late":
+            time.sleep(self.odoo.slow_seconds)
         try:
             answer: dict[str, Any] = {"result": self.odoo.dispatch(service, method, args)}
         except OdooError as exc:

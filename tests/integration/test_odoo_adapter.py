@@ -62,6 +62,15 @@ def test_a_create_whose_answer_came_too_late_is_found_not_repeated(odoo: FakeOdo
     assert odoo.calls["sale.order.create"] == 1  # the retry found the order instead of creating it
 
 
+def test_a_create_still_running_when_the_client_gave_up_is_waited_for_not_repeated(odoo: FakeOdoo) -> None:
+    odoo.slow_seconds = 0.25  # Odoo commits after the client's 0.2 s, before twice that
+    odoo.schedule("commit_late", call="sale.order.create")
+    assert adapter_for(odoo).push_order(order("W-6"), "W-6") == "S00001"
+    assert odoo.injected["commit_late"] == 1
+    assert odoo.refs() == ["W-6"]  # the look-up after the lost answer waited for the commit
+    assert odoo.calls["sale.order.create"] == 1
+
+
 @pytest.mark.parametrize("fault", ["http_500", "reset"])
 def test_a_create_that_failed_before_odoo_did_anything_is_made_on_the_next_attempt(odoo: FakeOdoo, fault: str) -> None:
     odoo.schedule(fault)
