@@ -38,8 +38,10 @@ from sqlalchemy import (
 )
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -176,6 +178,18 @@ def upsert_frame(
     return _executemany_upsert(session, table, tenant_id, rows, columns, key, changed_only)
 
 
+def _on_conflict_update(
+    stmt: PgInsert | SqliteInsert, table: Table, columns: Sequence[str], key: Sequence[str], changed_only: bool
+) -> Any:
+    """The upsert's ON CONFLICT clause, the same in both dialects: a row whose hash is unchanged
+    is not touched (``changed_only``)."""
+    return stmt.on_conflict_do_update(
+        index_elements=["tenant_id", *key],
+        set_=_update_set(table, stmt.excluded, columns, key),
+        where=table.c.row_hash.is_distinct_from(stmt.excluded.row_hash) if changed_only else None,
+    )
+
+
 def _update_set(table: Table, excluded: Any, columns: Sequence[str], key: Sequence[str]) -> dict[str, Any]:
     keep = ("tenant_id", "first_seen_at", "created_at", *key)  # what an update must not overwrite
     values: dict[str, Any] = {c: excluded[c] for c in columns if c not in keep}
@@ -202,12 +216,7 @@ def _executemany_upsert(
             record[c] = json.loads(record[c]) if isinstance(record[c], str) else record[c]
         for c in date_columns:
             record[c] = dt.date.fromisoformat(record[c]) if isinstance(record[c], str) else record[c]
-    stmt = sqlite_insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["tenant_id", *key],
-        set_=_update_set(table, stmt.excluded, columns, key),
-        where=table.c.row_hash.is_distinct_from(stmt.excluded.row_hash) if changed_only else None,
-    )
+    stmt = _on_conflict_update(sqlite_insert(table), table, columns, key, changed_only)
     # SQLite has no xmax to tell an insert from an update; the keys already there, looked up in
     # this write transaction (SQLite's single writer lock is held), tell it instead.
     present = len(_stored_values(session, table, tenant_id, key, rows, table.c.id).dropna())
@@ -232,11 +241,7 @@ def _copy_upsert(
     # The stage holds text; each value becomes its column's type inside the one INSERT … SELECT.
     values = [cast(stage_t.c[c], table.c[c].type) for c in staged]
     stmt = pg_insert(table).from_select(["tenant_id", *staged], select(literal(tenant_id), *values))
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["tenant_id", *key],
-        set_=_update_set(table, stmt.excluded, columns, key),
-        where=table.c.row_hash.is_distinct_from(stmt.excluded.row_hash) if changed_only else None,
-    )
+    stmt = _on_conflict_update(stmt, table, columns, key, changed_only)
     # Counted inside Postgres: a row of booleans per written record would cost more to fetch.
     written = stmt.returning(literal_column("xmax = 0").label("inserted")).cte("written")
     inserted, total = session.execute(
