@@ -54,6 +54,7 @@ def tenant_json(tenant: Tenant, plan: Plan) -> dict[str, Any]:
         "entities": tenant.entities,
         "schedules": tenant.schedules,
         "priorities": effective_priorities(tenant),
+        "alert_block": tenant.alert_block,
     }
 
 
@@ -176,8 +177,23 @@ def set_(
         str | None,
         typer.Option(help="Entities to sync first when the process budget runs short, e.g. stock,pending_orders."),
     ] = None,
+    alert_block: Annotated[
+        str | None,
+        typer.Option(
+            help="Prefect notification block TYPE/NAME that warns the shop owner at 80/90/100 %; '' for none."
+        ),
+    ] = None,
+    alert_url: Annotated[
+        str | None,
+        typer.Option(help="Webhook that warns the shop owner; saved as block custom-webhook/erp-sync-owner-<tenant>."),
+    ] = None,
 ) -> None:
-    """Switch a tenant's entities on or off, set how often each is synced and what goes first."""
+    """Switch a tenant's entities on or off, set how often each is synced, what goes first, and
+    how its owner is warned of its quota."""
+    from flows.owner_alerts import check_alert_block, owner_webhook_block  # Prefect loads only when needed
+
+    if alert_block is not None and alert_url is not None:
+        raise InvalidInput("pass --alert-block or --alert-url, not both")
     change = SettingsChange(
         entities=entities.split(",") if entities is not None else None,
         schedules=dict(parse_every(pair) for pair in every or []),
@@ -186,11 +202,16 @@ def set_(
     with open_shop().session() as session:
         tenant = get_tenant(session, slug)
         changed = apply_settings(tenant, change)
+        block = owner_webhook_block(slug, alert_url) if alert_url else alert_block
+        if block is not None and (block or None) != tenant.alert_block:
+            changed["alert_block"] = {"from": tenant.alert_block, "to": block or None}
+            tenant.alert_block = check_alert_block(block) if block else None
         if changed:
             record_change(session, tenant.id, "cli", "settings", changed)
         err.print(
             f"tenant {slug}: entities {','.join(tenant.entities)}; every {tenant.schedules or 'default'}; "
-            f"when the budget runs short: {','.join(effective_priorities(tenant))}"
+            f"when the budget runs short: {','.join(effective_priorities(tenant))}; "
+            f"owner alerts: {tenant.alert_block or 'none'}"
         )
 
 

@@ -33,7 +33,7 @@ def export_orders(tenant: str) -> dict[str, int] | State:
 
     def finish(state: str, message: str) -> None:
         counts = {"fetched": totals.claimed, "written": totals.processes, "quarantined": totals.rejected}
-        run.record(state, message, {**counts, "processes": totals.processes})
+        run.finish(state, message, {**counts, "processes": totals.processes})
 
     def waiting() -> int:
         with session_factory(url)() as session:

@@ -45,7 +45,7 @@ def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any
     totals = RunTotals()
 
     def finish(state: str, message: str) -> None:
-        run.record(state, message, totals.counts())
+        run.finish(state, message, totals.counts())
 
     held = ledger.held(tenant_id)
     if held is not None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from prefect.runtime import flow_run
 
+from flows.owner_alerts import warn_owner
 from flows.reporting import install_log_filter
 from quotas.ledger import Ledger
 from shop.db import session_factory, unit_of_work
@@ -34,7 +35,9 @@ class TenantRun:
     def ledger(self) -> Ledger:
         return Ledger(session_factory(self.url), lease_seconds=self.settings.lease_seconds)
 
-    def record(self, state: str, message: str, counts: dict[str, int]) -> None:
+    def finish(self, state: str, message: str, counts: dict[str, int]) -> None:
+        """Record the run's outcome in ``sync_runs``, then warn the shop owner of any quota alert
+        not yet sent (this run's, or one an earlier run could not send)."""
         with unit_of_work(self.url) as session:
             record_run(
                 session,
@@ -46,6 +49,7 @@ class TenantRun:
                 started_at=self.started,
                 counts=counts,
             )
+        warn_owner(self.url, self.tenant_id)
 
 
 def start_run(tenant: str, entity: str) -> TenantRun:

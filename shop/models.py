@@ -85,6 +85,9 @@ class Tenant(Base):
     erp_options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     erp_secret_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
     entities: Mapped[list[str]] = mapped_column(default=list)
+    # The Prefect notification block that warns the shop owner at 80/90/100 % (None: no warning
+    # leaves erp-sync; the console still shows them). A block, so a webhook's token is not stored here.
+    alert_block: Mapped[str | None] = mapped_column(String(128), nullable=True)
     # Minutes between syncs of each entity group, a hint for the scheduler: {"stock": 15}.
     schedules: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     # The groups to sync first when the process budget runs short (empty: the default order).
@@ -376,7 +379,7 @@ class Alert(TenantOwned, Base):
     used: Mapped[int] = mapped_column(BigInteger)
     limit: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # to the owner
 
 
 class SyncRun(TenantOwned, Base):

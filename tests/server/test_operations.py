@@ -8,12 +8,10 @@ import datetime as dt
 import json
 import os
 import signal
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -31,44 +29,28 @@ from prefect.events.clients import get_events_client
 from prefect.events.schemas.automations import Posture
 from sqlalchemy import func, select, update
 
-from deployments.loopback import free_port
 from erp_adapters.csv_files.samples import write_products
 from quotas.ledger import Ledger
 from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, SyncRun, Tenant
 from tests.server.conftest import Ops
+from tests.webhook_inbox import WebhookInbox
 
 RUN_TIMEOUT = 120
 
 
-class Inbox(BaseHTTPRequestHandler):
-    received: ClassVar[list[dict[str, Any]]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        Inbox.received.append(json.loads(body or b"{}"))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:  # keep the test output quiet
-        pass
-
-
 @pytest.fixture(scope="module")
-def inbox() -> Iterator[str]:
+def inbox() -> Iterator[WebhookInbox]:
     """A webhook on loopback that records what the notification automations post."""
-    server = HTTPServer(("127.0.0.1", free_port()), Inbox)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/alerts"
-    server.shutdown()
+    with WebhookInbox().running() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def deployed(ops: Ops, inbox: str) -> tuple[str, str]:
+def deployed(ops: Ops, inbox: WebhookInbox) -> tuple[str, str]:
     """`server init` twice (the second must change nothing), then `erp-sync deploy`."""
     started = time.monotonic()
-    first = ops.cli("server", "init", "--notify-url", inbox).stdout
+    first = ops.cli("server", "init", "--notify-url", inbox.url).stdout
     ops.timings["server init (s)"] = time.monotonic() - started
     second = ops.cli("server", "init").stdout
     started = time.monotonic()
@@ -238,8 +220,8 @@ async def send(event: Event) -> None:
         await events.emit(event)
 
 
-def test_quota_exhausted_event_notifies_ops(ops: Ops, deployed: Any) -> None:
-    Inbox.received.clear()
+def test_quota_exhausted_event_notifies_ops(ops: Ops, deployed: Any, inbox: WebhookInbox) -> None:
+    inbox.received.clear()
     asyncio.run(
         send(
             Event(
@@ -250,11 +232,11 @@ def test_quota_exhausted_event_notifies_ops(ops: Ops, deployed: Any) -> None:
         )
     )
     deadline = time.monotonic() + 30
-    while not Inbox.received and time.monotonic() < deadline:
+    while not inbox.received and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert Inbox.received, "no notification reached the webhook"
-    assert "shop-z" in Inbox.received[0]["subject"]
-    assert "1,000/1,000 credits used" in Inbox.received[0]["text"]
+    assert inbox.received, "no notification reached the webhook"
+    assert "shop-z" in inbox.received[0]["subject"]
+    assert "1,000/1,000 credits used" in inbox.received[0]["text"]
 
 
 def stored_variants(ops: Ops, slug: str) -> int:

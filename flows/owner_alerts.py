@@ -1,0 +1,83 @@
+"""Warn the shop owner: the quota alerts not yet sent go out through the tenant's own Prefect
+notification block (a webhook, Slack, e-mail…), at the end of each of its runs."""
+
+from __future__ import annotations
+
+from prefect import get_run_logger
+from prefect.blocks.abstract import NotificationBlock
+from prefect.blocks.core import Block
+from prefect.blocks.notifications import CustomWebhookNotificationBlock
+
+from shop.db import session_factory, unit_of_work
+from shop.errors import InvalidInput
+from shop.models import Tenant
+from shop.owner_alerts import claim_alert, release_alert, unsent_alerts
+
+# What a webhook block posts, for the ops webhook and the owners' alike.
+WEBHOOK_JSON = {"subject": "{{subject}}", "text": "{{body}}"}
+
+
+def warn_owner(url: str, tenant_id: int) -> int:
+    """Send the tenant's unsent alerts of this period; returns how many went out. A send that
+    fails leaves the rest for the next run and never fails the run itself."""
+    with session_factory(url)() as session:
+        tenant = session.get_one(Tenant, tenant_id)
+        slug, block_ref = tenant.slug, tenant.alert_block
+        pending = unsent_alerts(session, tenant) if block_ref else []
+    if not block_ref or not pending:
+        return 0
+    logger = get_run_logger()
+    try:
+        block = Block.load(block_ref)
+    except ValueError:  # Prefect's answer for a block that does not exist
+        block = None
+    if not isinstance(block, NotificationBlock):
+        logger.warning(
+            "owner of %s not warned: no notification block %s; %d alerts wait", slug, block_ref, len(pending)
+        )
+        return 0
+    sent = 0
+    for alert in pending:
+        with unit_of_work(url) as session:
+            if not claim_alert(session, alert.id):
+                continue  # another run of the tenant sent it
+        try:
+            block.notify(alert.text, subject=alert.subject)
+        # Any block type, any failure: a warning that does not go out must not fail the import.
+        # Only the type is logged: a webhook's error message carries its URL, and so its token.
+        except Exception as exc:
+            with unit_of_work(url) as session:
+                release_alert(session, alert.id)
+            logger.warning(
+                "owner of %s not warned through %s (%s); %d alerts wait for the next run",
+                slug,
+                block_ref,
+                type(exc).__name__,
+                len(pending) - sent,
+            )
+            return sent
+        sent += 1
+    logger.info("owner of %s warned: %s", slug, "; ".join(alert.subject for alert in pending[:sent]))
+    return sent
+
+
+def owner_webhook_block(tenant: str, url: str) -> str:
+    """Save ``url`` as the tenant's owner webhook block (it receives ``{"subject", "text"}``, like
+    the ops webhook) and return the block's reference, ``custom-webhook/erp-sync-owner-<tenant>``."""
+    name = f"erp-sync-owner-{tenant}"
+    block = CustomWebhookNotificationBlock(name=name, url=url, json_data=WEBHOOK_JSON)
+    block.save(name, overwrite=True)
+    return f"{CustomWebhookNotificationBlock.get_block_type_slug()}/{name}"
+
+
+def check_alert_block(reference: str) -> str:
+    """The reference of an existing notification block, ``TYPE/NAME`` as in the Prefect UI."""
+    if reference.count("/") != 1:
+        raise InvalidInput(f"--alert-block takes TYPE/NAME, e.g. slack-webhook/acme-owner, got '{reference}'")
+    try:
+        block = Block.load(reference)
+    except ValueError:
+        raise InvalidInput(f"there is no Prefect block '{reference}'") from None
+    if not isinstance(block, NotificationBlock):
+        raise InvalidInput(f"the Prefect block '{reference}' cannot send notifications")
+    return reference
