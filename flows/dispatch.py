@@ -76,9 +76,15 @@ def _aware(instant: dt.datetime) -> dt.datetime:
     return instant if instant.tzinfo else instant.replace(tzinfo=dt.UTC)  # SQLite drops the zone
 
 
+def may_start(target: str, status: str) -> bool:
+    """A held tenant is left out, so it costs nothing until an upgrade or a new period lifts the
+    hold; but one at its credit ceiling still reconciles, because deletes free credits and may
+    lift the hold themselves."""
+    return status == "active" or (target == "reconcile-deletes" and status == "over_credit_limit")
+
+
 def due_tenants(target: str, now: dt.datetime) -> list[Due]:
-    """Active tenants, not held by their quota, with work for ``target``. A held tenant is left out,
-    so it costs nothing until an upgrade or a new period lifts the hold."""
+    """Active tenants, not held by their quota (see ``may_start``), with work for ``target``."""
     settings = get_settings()
     sessions = session_factory(settings.database_url)
     ledger = Ledger(sessions, lease_seconds=settings.lease_seconds)
@@ -87,7 +93,7 @@ def due_tenants(target: str, now: dt.datetime) -> list[Due]:
     due = []
     for tenant_id in tenant_ids:
         # Short sessions, one at a time: the ledger locks the tenant's row in its own transaction.
-        if ledger.refresh_status(tenant_id) != "active":  # lifts a hold whose cause is gone first
+        if not may_start(target, ledger.refresh_status(tenant_id)):  # lifts a hold whose cause is gone first
             continue
         with sessions() as session:
             tenant = session.get_one(Tenant, tenant_id)
@@ -128,7 +134,8 @@ def tenants_in_flight(deployment: str) -> set[str]:
 @flow(name="dispatch-due-tenants", flow_run_name="dispatch {target}")
 def dispatch_due_tenants(target: str = "sync-tenant") -> list[dict[str, Any]]:
     """Start a ``target`` run (sync-tenant, export-orders, reconcile-deletes) for every active,
-    not held tenant with work due, tagged with its tenant and plan; never waits for them."""
+    not held tenant with work due (a tenant at its credit ceiling still reconciles), tagged with
+    its tenant and plan; never waits for them."""
     if target not in TARGETS:
         raise ValueError(f"unknown target '{target}' (known: {', '.join(TARGETS)})")
     logger = get_run_logger()

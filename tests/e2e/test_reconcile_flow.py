@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from erp_adapters.csv_files.samples import write_customers, write_products, write_sales_reps, write_stock
+from flows.dispatch import due_tenants
+from quotas import PlanTerms
 from quotas.ledger import Ledger, count_credits
-from shop.db import session_factory
+from shop.db import session_factory, unit_of_work
+from shop.models import now_utc
+from shop.tenants import save_plan
 from tests.e2e.test_customers_flow import sync, tenant
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
@@ -68,3 +73,26 @@ def test_an_empty_export_never_empties_the_shop(pg_url: str, tmp_path: Path) -> 
     assert state.is_failed()  # type: ignore[attr-defined]
     assert "refusing to delete all 5 from the shop" in str(state.message)  # type: ignore[attr-defined]
     assert Ledger(session_factory(pg_url)).usage(tenant_id).credits_used == 5
+
+
+def test_a_tenant_at_its_credit_ceiling_reconciles_and_its_hold_lifts(
+    make_tenant: Any, pg_url: str, tmp_path: Path
+) -> None:
+    from flows.sync_tenant import sync_tenant
+
+    with unit_of_work(pg_url) as session:
+        save_plan(session, PlanTerms("ceiling-reconcile", 30))
+    tenant_id, slug = make_tenant("ceiling-reconcile", path=str(tmp_path))
+    write_products(tmp_path, 35, bad_rows=False)
+    assert sync_tenant(tenant=slug, return_state=True).name == "CreditCeiling"
+    assert [d.tenant for d in due_tenants("reconcile-deletes", now_utc()) if d.tenant == slug] == [slug]
+
+    write_products(tmp_path, 25, bad_rows=False)  # the ERP dropped 10 variants, 5 of them in the shop
+    state = reconcile(slug)
+
+    assert state.is_completed(), state.message  # type: ignore[attr-defined]
+    assert state.result()["products"]["deleted"] == 5  # type: ignore[attr-defined]
+    ledger = Ledger(session_factory(pg_url))
+    assert ledger.held(tenant_id) is None  # 25/30 credits: the hold is lifted
+    assert (ledger.usage(tenant_id).status, ledger.usage(tenant_id).credits_used) == ("active", 25)
+    assert sync_tenant(tenant=slug, return_state=True).is_completed()

@@ -1,4 +1,5 @@
-"""Which tenants the dispatcher starts: only active, not held tenants whose groups are due."""
+"""Which tenants the dispatcher starts: only active, not held tenants whose groups are due (a
+tenant at its credit ceiling still reconciles)."""
 
 from __future__ import annotations
 
@@ -69,10 +70,13 @@ def test_only_due_active_unheld_tenants_are_dispatched(shop: str) -> None:
 def test_exports_go_where_orders_wait_and_reconciles_to_every_active_tenant(shop: str) -> None:
     waiting = tenant(shop, "waiting", entities=["products"])
     sent = tenant(shop, "sent", entities=["products"])
-    tenant(shop, "held", entities=["products"], status="over_credit_limit", credits_used=1_000)
+    held = tenant(shop, "held", entities=["products"], status="over_credit_limit", credits_used=1_000)
+    tenant(shop, "suspended", entities=["products"], status="suspended")
     with unit_of_work(shop) as session:
         session.add(Order(tenant_id=waiting, number="W-1", customer_code="C1", export_state="pending"))
         session.add(Order(tenant_id=sent, number="S-1", customer_code="C1", export_state="sent"))
         session.add(Order(tenant_id=sent, number="F-1", customer_code="C1", export_state="failed"))
-    assert [d.parameters for d in due_tenants("export-orders", NOW)] == [{"tenant": "waiting"}]
-    assert [d.tenant for d in due_tenants("reconcile-deletes", NOW)] == ["sent", "waiting"]
+        session.add(Order(tenant_id=held, number="H-1", customer_code="C1", export_state="pending"))
+    assert [d.parameters for d in due_tenants("export-orders", NOW)] == [{"tenant": "waiting"}]  # not the held one
+    # Deletes free credits: a tenant at its ceiling reconciles, and may so lift its own hold.
+    assert sorted(d.tenant for d in due_tenants("reconcile-deletes", NOW)) == ["held", "sent", "waiting"]
