@@ -23,12 +23,13 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from console import create_app
+from deployments.loopback import free_port
 from erp_adapters.csv_files.samples import write_customers, write_products, write_sales_reps, write_stock
 from shop.db import session_factory
 from shop.models import AuditEntry, Tenant
 from shop.settings import Settings
 from tests.cli_helpers import invoke
-from tests.console_helpers import free_port, token_for
+from tests.console_helpers import token_for
 from tests.e2e.test_customers_flow import sync, tenant
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")

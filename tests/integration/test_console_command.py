@@ -12,8 +12,8 @@ import urllib.request
 from http.cookiejar import CookieJar
 from typing import Any
 
+from deployments.loopback import free_port
 from tests.cli_helpers import invoke
-from tests.console_helpers import free_port
 
 BROWSER = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))  # keeps the sign-in cookie
 
