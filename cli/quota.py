@@ -61,7 +61,8 @@ def show_quota(report: QuotaReport) -> None:
         f"{storage['included_bytes']:,} included; overage {storage['extra_gb']} GB, €{storage['overage_eur']}"
     )
     for alert in report.alerts:
-        print(f"alert: {alert['kind']} reached {alert['threshold']} % ({alert['used']:,}/{alert['limit']:,})")
+        sent = f"; sent to the owner {alert['sent_at'][:16].replace('T', ' ')} UTC" if alert["sent_at"] else ""
+        print(f"alert: {alert['kind']} reached {alert['threshold']} % ({alert['used']:,}/{alert['limit']:,}){sent}")
 
 
 def percent(used: int, limit: int) -> str:

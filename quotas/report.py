@@ -96,6 +96,7 @@ def quota_report(sessions: sessionmaker[Session], ledger: Ledger, tenant_id: int
                 "used": a.used,
                 "limit": a.limit,
                 "at": as_utc(a.created_at).isoformat(),
+                "sent_at": as_utc(a.sent_at).isoformat() if a.sent_at else None,  # to the shop owner
             }
             for a in alerts
         ],

@@ -78,6 +78,8 @@ def test_each_alert_reaches_the_owner_once_even_through_a_failed_send(
     assert sync(slug).name == "CreditCeiling"  # held: nothing new to tell
     assert [alert["subject"] for alert in inbox.received][2:] == [f"erp-sync: {slug} at 100 % of its credits"]
     assert sent(pg_url, tenant_id) == [("credits", 80, True), ("credits", 90, True), ("credits", 100, True)]
+    report = json.loads(invoke(pg_url, f"quota {slug} --json").stdout)
+    assert all(alert["sent_at"] is not None for alert in report["alerts"])  # what the console shows too
 
 
 def test_alert_settings_are_checked_and_a_url_becomes_the_tenants_block(make_tenant: Any, pg_url: str) -> None:
