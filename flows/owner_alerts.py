@@ -27,38 +27,37 @@ def warn_owner(url: str, tenant_id: int) -> int:
     if not block_ref or not pending:
         return 0
     logger = get_run_logger()
+    # Any failure here, of any block type, is logged and waits: a warning that does not go out
+    # must not fail the run. Only the error's type is logged, as a webhook's error message
+    # carries its URL, and so its token.
     try:
         block = Block.load(block_ref)
-    except ValueError:  # Prefect's answer for a block that does not exist
-        block = None
-    if not isinstance(block, NotificationBlock):
+    except Exception as exc:  # no such block (ValueError), or Prefect's API out of reach
         logger.warning(
-            "owner of %s not warned: no notification block %s; %d alerts wait", slug, block_ref, len(pending)
+            "owner of %s not warned: block %s (%s); %d wait", slug, block_ref, type(exc).__name__, len(pending)
         )
         return 0
-    sent = 0
+    if not isinstance(block, NotificationBlock):
+        logger.warning("owner of %s not warned: %s sends no notifications; %d wait", slug, block_ref, len(pending))
+        return 0
+    sent: list[str] = []
     for alert in pending:
         with unit_of_work(url) as session:
             if not claim_alert(session, alert.id):
                 continue  # another run of the tenant sent it
         try:
             block.notify(alert.text, subject=alert.subject)
-        # Any block type, any failure: a warning that does not go out must not fail the import.
-        # Only the type is logged: a webhook's error message carries its URL, and so its token.
         except Exception as exc:
             with unit_of_work(url) as session:
                 release_alert(session, alert.id)
             logger.warning(
-                "owner of %s not warned through %s (%s); %d alerts wait for the next run",
-                slug,
-                block_ref,
-                type(exc).__name__,
-                len(pending) - sent,
+                "owner of %s not warned through %s (%s); the rest waits", slug, block_ref, type(exc).__name__
             )
-            return sent
-        sent += 1
-    logger.info("owner of %s warned: %s", slug, "; ".join(alert.subject for alert in pending[:sent]))
-    return sent
+            break
+        sent.append(alert.subject)
+    if sent:
+        logger.info("owner of %s warned: %s", slug, "; ".join(sent))
+    return len(sent)
 
 
 def owner_webhook_block(tenant: str, url: str) -> str:

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from prefect.blocks.core import Block
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from erp_adapters.csv_files.samples import write_products
 from quotas import PlanTerms
 from quotas.periods import period_for
 from shop.db import session_factory, unit_of_work
-from shop.models import Alert, now_utc
+from shop.models import Alert, Tenant, now_utc
 from shop.tenants import save_plan
 from tests.cli_helpers import invoke
 from tests.webhook_inbox import WebhookInbox
@@ -29,6 +29,13 @@ pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
 def inbox() -> Iterator[WebhookInbox]:
     with WebhookInbox().running() as running:
         yield running
+
+
+def small_tenant(make_tenant: Any, url: str, folder: Path) -> tuple[int, str]:
+    """A tenant on a plan of 100 credits, reading its exports from ``folder``."""
+    with unit_of_work(url) as session:
+        save_plan(session, PlanTerms("alerts-e2e", 100))
+    return make_tenant("alerts-e2e", path=str(folder))  # type: ignore[no-any-return]
 
 
 def sync(slug: str) -> Any:
@@ -48,9 +55,7 @@ def sent(url: str, tenant_id: int) -> list[tuple[str, int, bool]]:
 def test_each_alert_reaches_the_owner_once_even_through_a_failed_send(
     make_tenant: Any, pg_url: str, tmp_path: Path, inbox: WebhookInbox
 ) -> None:
-    with unit_of_work(pg_url) as session:
-        save_plan(session, PlanTerms("alerts-e2e", 100))
-    tenant_id, slug = make_tenant("alerts-e2e", path=str(tmp_path))
+    tenant_id, slug = small_tenant(make_tenant, pg_url, tmp_path)
     block = f"owner-{slug}"
     # The receiver is on loopback, which a block refuses unless told (SSRF protection).
     CustomWebhookNotificationBlock(
@@ -97,3 +102,14 @@ def test_alert_settings_are_checked_and_a_url_becomes_the_tenants_block(make_ten
 
     invoke(pg_url, f"tenant set {slug} --alert-block ''")
     assert json.loads(invoke(pg_url, f"tenant show {slug}").stdout)["alert_block"] is None
+
+
+def test_a_block_deleted_in_the_ui_fails_no_run_and_its_alerts_wait(
+    make_tenant: Any, pg_url: str, tmp_path: Path
+) -> None:
+    tenant_id, slug = small_tenant(make_tenant, pg_url, tmp_path)
+    with unit_of_work(pg_url) as session:
+        session.execute(update(Tenant).where(Tenant.id == tenant_id).values(alert_block="custom-webhook/deleted"))
+    write_products(tmp_path, 85, bad_rows=False)
+    assert sync(slug).is_completed()
+    assert sent(pg_url, tenant_id) == [("credits", 80, False)]
