@@ -63,6 +63,8 @@ def warn_owner(url: str, tenant_id: int) -> int:
 def owner_webhook_block(tenant: str, url: str) -> str:
     """Save ``url`` as the tenant's owner webhook block (it receives ``{"subject", "text"}``, like
     the ops webhook) and return the block's reference, ``custom-webhook/erp-sync-owner-<tenant>``."""
+    if not url.startswith(("https://", "http://")):
+        raise InvalidInput(f"--alert-url takes an http(s) address, got '{url}'")
     name = f"erp-sync-owner-{tenant}"
     block = CustomWebhookNotificationBlock(name=name, url=url, json_data=WEBHOOK_JSON)
     block.save(name, overwrite=True)

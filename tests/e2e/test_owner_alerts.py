@@ -92,6 +92,7 @@ def test_alert_settings_are_checked_and_a_url_becomes_the_tenants_block(make_ten
     missing = invoke(pg_url, f"tenant set {slug} --alert-block custom-webhook/nobody", expect=1)
     assert "there is no Prefect block 'custom-webhook/nobody'" in missing.stderr
     assert "TYPE/NAME" in invoke(pg_url, f"tenant set {slug} --alert-block nobody", expect=1).stderr
+    assert "an http(s) address" in invoke(pg_url, f"tenant set {slug} --alert-url hooks.example.com", expect=1).stderr
 
     invoke(pg_url, f"tenant set {slug} --alert-url https://hooks.example.com/shop/T0KEN")
     shown = json.loads(invoke(pg_url, f"tenant show {slug}").stdout)
