@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from deployments.automations import HEARTBEAT_SECONDS, automations, crash_unresponsive_runs
 from flows.concurrency import drop_tenant_limit, ensure_limits, limits_for
-from flows.owner_alerts import WEBHOOK_JSON
+from flows.owner_alerts import save_webhook_block
 from shop.errors import InvalidInput
 from shop.tenants import list_tenants
 
@@ -85,8 +85,7 @@ def alerts_block(notify_url: str | None) -> tuple[UUID | None, Step]:
         if existing is None:
             return None, Step("notification block", ALERTS_BLOCK, "skipped: pass --notify-url")
         return existing._block_document_id, Step("notification block", ALERTS_BLOCK, "exists")
-    block = CustomWebhookNotificationBlock(name=ALERTS_BLOCK, url=notify_url, json_data=WEBHOOK_JSON)
-    block_id = block.save(ALERTS_BLOCK, overwrite=True)
+    block_id = save_webhook_block(ALERTS_BLOCK, notify_url)
     return block_id, Step("notification block", ALERTS_BLOCK, "updated" if existing else "created")
 
 

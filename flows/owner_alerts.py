@@ -3,6 +3,8 @@ notification block (a webhook, Slack, e-mail…), at the end of each of its runs
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from prefect import get_run_logger
 from prefect.blocks.abstract import NotificationBlock
 from prefect.blocks.core import Block
@@ -12,9 +14,6 @@ from shop.db import session_factory, unit_of_work
 from shop.errors import InvalidInput
 from shop.models import Tenant
 from shop.owner_alerts import claim_alert, release_alert, unsent_alerts
-
-# What a webhook block posts, for the ops webhook and the owners' alike.
-WEBHOOK_JSON = {"subject": "{{subject}}", "text": "{{body}}"}
 
 
 def warn_owner(url: str, tenant_id: int) -> int:
@@ -66,9 +65,15 @@ def owner_webhook_block(tenant: str, url: str) -> str:
     if not url.startswith(("https://", "http://")):
         raise InvalidInput(f"--alert-url takes an http(s) address, got '{url}'")
     name = f"erp-sync-owner-{tenant}"
-    block = CustomWebhookNotificationBlock(name=name, url=url, json_data=WEBHOOK_JSON)
-    block.save(name, overwrite=True)
+    save_webhook_block(name, url)
     return f"{CustomWebhookNotificationBlock.get_block_type_slug()}/{name}"
+
+
+def save_webhook_block(name: str, url: str) -> UUID:
+    """Save (or replace) a webhook block that posts ``{"subject", "text"}``: the ops webhook and
+    each owner's alike."""
+    block = CustomWebhookNotificationBlock(name=name, url=url, json_data={"subject": "{{subject}}", "text": "{{body}}"})
+    return block.save(name, overwrite=True)
 
 
 def check_alert_block(reference: str) -> str:
