@@ -16,14 +16,14 @@ from exports import product_export
 from measure import Figure, psql, timed
 from sqlalchemy import make_url, select
 
-from erp_adapters.base import Entity
+from domain.products import PRODUCTS, write_templates
+from domain.transform import transform_page
 from erp_adapters.csv_files import CsvFilesAdapter
+from records.erp import Entity
+from services.tenants import add_tenant
 from shop.bulk import text_values
 from shop.db import unit_of_work
 from shop.models import ProductVariant
-from shop.products import PRODUCTS, write_templates
-from shop.tenants import add_tenant
-from tasks.transform import transform_page
 
 FLOOR_TABLE = "floor_variants"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 
-from erp_adapters.csv_files.samples import HEADER, write_customers, write_rows
+from devkit.samples import HEADER, write_customers, write_rows
 
 PRICE = 2  # column of the product export that the delta cases change
 

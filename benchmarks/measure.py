@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import text
 
+from app.settings import get_settings
 from shop import migrate
 from shop.db import unit_of_work
-from shop.settings import get_settings
 
 PG_SERVER = os.environ.get("ERP_SYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 

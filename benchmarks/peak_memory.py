@@ -24,7 +24,7 @@ def measure(url: str, folder: Path) -> tuple[float, float]:
 
 def main(url: str, folder: Path) -> None:
     use_database(url)
-    from pipeline import import_products, new_tenant, run, warm_up
+    from cases import import_products, new_tenant, run, warm_up
 
     warm_up()
     slug = new_tenant(url, folder)

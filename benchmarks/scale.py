@@ -53,13 +53,13 @@ from prefect.logging.handlers import APILogWorker
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import func, select
 
-from deployments.loopback import BIN, LocalServer, prefect_server, process_worker
-from erp_adapters.csv_files.samples import product_rows
+from devkit.loopback import BIN, LocalServer, prefect_server, process_worker
+from devkit.samples import product_rows
 from flows.dispatch import dispatch_due_tenants
+from services.tenants import add_tenant
 from shop import migrate
 from shop.db import unit_of_work
 from shop.models import ProductVariant, Tenant
-from shop.tenants import add_tenant
 
 RESULTS = Path(__file__).with_name("results")
 DISPATCHER = "dispatch-due-tenants/dispatch-due-tenants"

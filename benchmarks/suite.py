@@ -18,12 +18,12 @@ import tempfile
 from pathlib import Path
 
 import alternatives
+import cases
 import peak_memory
-import pipeline
 from exports import product_export
 from measure import Figure, bench_database
 
-from erp_adapters.csv_files.samples import product_rows
+from devkit.samples import product_rows
 
 RESULTS = Path(__file__).with_name("results")
 
@@ -34,18 +34,18 @@ def run_cases(args: argparse.Namespace) -> tuple[list[Figure], dict[str, float]]
     figures: list[Figure] = []
     extra: dict[str, float] = {}
     with bench_database() as url:
-        pipeline.prepare(url)
+        cases.prepare(url)
         frame = alternatives.variant_frame(rows)
         figures.append(alternatives.copy_floor(url, frame, args.rounds))
-        figures.append(pipeline.read_hash_floor(rows, args.rounds))
-        with pipeline.guard_share() as (guard, load):
-            figures.extend(pipeline.products(url, rows, args.rounds))
+        figures.append(cases.read_hash_floor(rows, args.rounds))
+        with cases.guard_share() as (guard, load):
+            figures.extend(cases.products(url, rows, args.rounds))
         extra["guard seconds"], extra["load seconds"] = guard.seconds, load.seconds
-        figures.append(pipeline.products(url, rows, max(args.rounds - 1, 1), kind="xlsx")[0])
-        figures.append(pipeline.customers(url, args.rows // 2, max(args.rounds - 1, 1)))
+        figures.append(cases.products(url, rows, max(args.rounds - 1, 1), kind="xlsx")[0])
+        figures.append(cases.customers(url, args.rows // 2, max(args.rounds - 1, 1)))
         figures.append(alternatives.dlt_merge(url, frame, max(args.rounds - 1, 1)))
         figures.append(alternatives.orm_per_row(url, frame, 0.01, args.rounds))
-        figures.extend(pipeline.idle_tenant(url, args.rounds + 2))
+        figures.extend(cases.idle_tenant(url, args.rounds + 2))
         figures.append(memory_rounds(url, rows, 1, extra))
         if args.big:
             del frame

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.settings import Settings, get_settings
 from quotas.ledger import Ledger
+from records.errors import SchemaNotReady
 from shop import migrate
 from shop.db import session_factory, unit_of_work
-from shop.errors import SchemaNotReady
-from shop.settings import Settings, get_settings
 
 
 @dataclass(frozen=True)

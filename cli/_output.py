@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from erp_adapters.errors import ErpError
 from quotas.errors import QuotaError
-from shop.errors import ShopError
+from records.errors import ShopError
 
 out = Console()
 err = Console(stderr=True)

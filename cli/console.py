@@ -9,8 +9,8 @@ import typer
 from cli._context import open_shop
 from cli._output import err, one_line_errors
 from console.tokens import issue_token
+from services.tenants import get_tenant
 from shop.audit import record_change
-from shop.tenants import get_tenant
 
 app = typer.Typer(help="The usage console: a web page and a JSON API per tenant.")
 

@@ -10,7 +10,7 @@ from cli._context import open_shop
 from cli._output import one_line_errors, print_json, table
 from quotas.credits import CreditCount
 from quotas.plans import recommend_plan
-from shop.tenants import list_plans, plan_terms
+from services.tenants import list_plans, plan_terms
 
 app = typer.Typer(help="Credit sizing.", no_args_is_help=True)
 

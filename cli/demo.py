@@ -22,7 +22,7 @@ from cli.orders import run_export, show_export
 from cli.quota import show_quota
 from cli.sync import SyncOutcome, report, run_sync
 from console.tokens import issue_token
-from erp_adapters.csv_files.samples import (
+from devkit.samples import (
     write_admin_users,
     write_customers,
     write_delivery_notes,
@@ -32,15 +32,15 @@ from erp_adapters.csv_files.samples import (
     write_sales_reps,
     write_stock,
 )
-from erp_adapters.orders import ShopOrder, ShopOrderLine
+from domain.entities import SYNC_GROUPS
+from domain.staff import add_admin
 from quotas.report import quota_report
+from records.errors import NotFound
+from records.orders import ShopOrder, ShopOrderLine
+from services.outbox import place_order
+from services.tenants import add_tenant, get_plan, get_tenant, remove_tenant
 from shop import migrate
-from shop.entities import SYNC_GROUPS
-from shop.errors import NotFound
 from shop.models import Customer, ProductVariant, now_utc
-from shop.outbox import place_order
-from shop.staff import add_admin
-from shop.tenants import add_tenant, get_plan, get_tenant, remove_tenant
 
 TENANT = "demo"
 FIRST_EXPORT, GROWN_EXPORT, CUSTOMERS, SALES_REPS = 400, 1_100, 150, 5

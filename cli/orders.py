@@ -11,11 +11,11 @@ import typer
 from cli._context import open_shop
 from cli._output import err, fail, one_line_errors, print_json, table
 from cli.sync import EXIT_HELD, SyncOutcome, outcome_of
-from shop.errors import InvalidInput
+from domain.order_input import order_from_json
+from records.errors import InvalidInput
+from services.outbox import list_orders, place_order, requeue_failed
+from services.tenants import get_tenant
 from shop.models import Order
-from shop.order_input import order_from_json
-from shop.outbox import list_orders, place_order, requeue_failed
-from shop.tenants import get_tenant
 
 app = typer.Typer(help="See the orders waiting for or refused by the ERP, and retry them.", no_args_is_help=True)
 order_app = typer.Typer(help="Place orders in a shop.", no_args_is_help=True)

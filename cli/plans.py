@@ -9,9 +9,9 @@ import typer
 
 from cli._context import open_shop
 from cli._output import err, one_line_errors, print_json, table
-from quotas.plans import PlanTerms, monthly_allowance
+from records.plans import PlanTerms, monthly_allowance
+from services.tenants import list_plans, save_plan
 from shop.models import Plan
-from shop.tenants import list_plans, save_plan
 
 app = typer.Typer(help="List and edit the plan catalogue.", no_args_is_help=True)
 

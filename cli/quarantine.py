@@ -11,11 +11,11 @@ import typer
 from cli._context import open_shop
 from cli._output import err, one_line_errors, print_json, table
 from cli.sync import EXIT_HELD
-from shop.entities import get_spec
-from shop.errors import InvalidInput
+from domain.entities import get_spec
+from records.errors import InvalidInput
+from services.tenants import get_tenant
 from shop.models import QuarantinedRecord, as_utc
 from shop.quarantine import list_quarantined
-from shop.tenants import get_tenant
 
 app = typer.Typer(help="See and retry the records a sync could not load.", no_args_is_help=True)
 
@@ -96,7 +96,7 @@ def retry(
         raise InvalidInput("give either --id or --all, not both")
     if not ids and not every:
         raise InvalidInput("say which records to retry: --id N (repeatable) or --all [--entity E]")
-    from tasks.retry_quarantine import RetrySelection, retry_quarantined  # Prefect only when needed
+    from pipeline.retry_quarantine import RetrySelection, retry_quarantined  # Prefect only when needed
 
     shop = open_shop()
     with shop.session() as session:

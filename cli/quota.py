@@ -9,7 +9,7 @@ import typer
 from cli._context import open_shop
 from cli._output import one_line_errors, print_json, table
 from quotas.report import QuotaReport, quota_report
-from shop.tenants import get_tenant
+from services.tenants import get_tenant
 
 
 @one_line_errors

@@ -10,11 +10,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cli._context import open_shop
 from cli._output import err, fail, one_line_errors, table
-from quotas.errors import STATE_NAMES
-from shop.tenants import get_tenant
+from records.states import QUOTA_STATES
+from services.tenants import get_tenant
 
 EXIT_HELD = 3  # a quota stop is not a failure, but scripts may want to tell it apart
-QUOTA_STATES = tuple(STATE_NAMES.values())
 
 
 @dataclass

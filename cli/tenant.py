@@ -9,14 +9,14 @@ from sqlalchemy import select
 
 from cli._context import open_shop
 from cli._output import err, one_line_errors, print_json, table
+from domain.entities import check_enabled
+from domain.staff import add_admin
 from erp_adapters.registry import known_adapters
+from records.errors import InvalidInput
+from services.tenant_settings import SettingsChange, apply_settings, effective_priorities
+from services.tenants import add_tenant, get_plan, get_tenant, list_tenants, looks_secret, remove_tenant
 from shop.audit import record_change
-from shop.entities import check_enabled
-from shop.errors import InvalidInput
 from shop.models import AdminUser, Plan, Tenant
-from shop.staff import add_admin
-from shop.tenant_settings import SettingsChange, apply_settings, effective_priorities
-from shop.tenants import add_tenant, get_plan, get_tenant, list_tenants, looks_secret, remove_tenant
 
 app = typer.Typer(help="Add and manage tenants (shops).", no_args_is_help=True)
 

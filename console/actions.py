@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.auth import Viewer
+from records.errors import InvalidInput, NotFound
+from services.tenant_settings import SettingsChange, apply_settings
+from services.tenants import get_plan
 from shop.audit import record_change
 from shop.db import unit_of_work
-from shop.errors import InvalidInput, NotFound
 from shop.models import Plan, Tenant
-from shop.tenant_settings import SettingsChange, apply_settings
-from shop.tenants import get_plan
 
 MAX_RETRY_IDS = 500
 
@@ -63,7 +63,7 @@ def retry_quarantined_records(console: Console, viewer: Viewer, tenant: Tenant, 
         raise InvalidInput(f"retry at most {MAX_RETRY_IDS} records at a time, got {len(ids)}")
     # The retry loads through the pipeline's load step, which brings Prefect along: imported on
     # first use so the console starts without it.
-    from tasks.retry_quarantine import RetrySelection, retry_quarantined
+    from pipeline.retry_quarantine import RetrySelection, retry_quarantined
 
     summaries = retry_quarantined(
         console.url,

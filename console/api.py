@@ -12,10 +12,10 @@ from console.actions import MAX_RETRY_IDS, change_settings, request_plan, retry_
 from console.auth import tenant_for
 from console.deps import ConsoleDep, ViewerDep, ledger_of
 from console.overview import ChangeInfo, Overview, SettingsInfo, build_overview, change_info, settings_info
+from services.tenant_settings import SettingsChange
+from services.tenants import list_tenants
 from shop.audit import recent_changes
 from shop.models import Plan, Tenant
-from shop.tenant_settings import SettingsChange
-from shop.tenants import list_tenants
 
 router = APIRouter(prefix="/api", tags=["api"])
 

@@ -10,13 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.middleware.base import RequestResponseEndpoint
 
+from app.settings import Settings
 from console import api, views
 from console.actions import Console
 from console.auth import Keys, from_token
 from console.tokens import digest
+from records.errors import InvalidInput, NotFound
 from shop.db import session_factory
-from shop.errors import InvalidInput, NotFound
-from shop.settings import Settings
 
 
 def create_app(settings: Settings) -> FastAPI:

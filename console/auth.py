@@ -15,8 +15,8 @@ from fastapi import HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from console.tokens import digest, tenant_for_digest
+from services.tenants import get_tenant
 from shop.models import Tenant
-from shop.tenants import get_tenant
 
 COOKIE = "erp_sync_console"
 

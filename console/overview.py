@@ -15,17 +15,18 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.entities import SYNC_GROUPS
 from quotas.daily import DailyUsage, daily_processes
 from quotas.ledger import Ledger
-from quotas.plans import monthly_allowance, next_plan_up
+from quotas.plans import next_plan_up
 from quotas.report import QuotaReport, quota_report
+from records.plans import monthly_allowance
+from services.outbox import list_orders
+from services.tenant_settings import effective_priorities
+from services.tenants import list_plans, plan_terms, public_options
 from shop.audit import recent_changes
-from shop.entities import SYNC_GROUPS
 from shop.models import AuditEntry, Order, Plan, QuarantinedRecord, SyncRun, Tenant, as_utc
-from shop.outbox import list_orders
 from shop.quarantine import list_quarantined
-from shop.tenant_settings import effective_priorities
-from shop.tenants import list_plans, plan_terms, public_options
 
 RECENT_RUNS = 20
 LISTED = 100  # quarantined records and orders shown; the counts say how many there are in all

@@ -15,9 +15,9 @@ from console.auth import COOKIE, Keys, Viewer, from_token, tenant_for
 from console.chart import daily_chart
 from console.deps import ConsoleDep, KeysDep, MaybeViewerDep, ledger_of
 from console.overview import build_overview
-from shop.errors import InvalidInput, ShopError
-from shop.tenant_settings import SettingsChange
-from shop.tenants import list_plans, list_tenants
+from records.errors import InvalidInput, ShopError
+from services.tenant_settings import SettingsChange
+from services.tenants import list_plans, list_tenants
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shop.errors import InvalidInput
+from records.errors import InvalidInput
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from deployments.automations import HEARTBEAT_SECONDS, automations, crash_unresponsive_runs
 from flows.concurrency import drop_tenant_limit, ensure_limits, limits_for
 from flows.owner_alerts import save_webhook_block
-from shop.errors import InvalidInput
-from shop.tenants import list_tenants
+from records.errors import InvalidInput
+from services.tenants import list_tenants
 
 POOL = "erp-sync"
 CONTROL_QUEUE = "control"  # the dispatcher's and the billing roll's (prefect.yaml)

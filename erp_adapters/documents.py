@@ -13,10 +13,10 @@ from collections.abc import Iterable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
-from erp_adapters.base import Entity
+from records.documents import LINE_FIELDS
+from records.erp import Entity
 
 DOCUMENTS = frozenset({Entity.INVOICES, Entity.DELIVERY_NOTES, Entity.PENDING_ORDERS})
-LINE_FIELDS = ("line_no", "sku", "description", "quantity", "unit_price")
 LINES = "lines"
 NUMBER = "number"  # the field that tells one document from the next
 

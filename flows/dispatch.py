@@ -26,14 +26,14 @@ from prefect.deployments import run_deployment
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.settings import get_settings
+from domain.entities import SYNC_GROUPS
 from flows.tenancy import run_tags
 from quotas.ledger import Ledger
+from services.outbox import count_waiting
+from services.tenants import list_tenants
 from shop.db import session_factory
-from shop.entities import SYNC_GROUPS
 from shop.models import Plan, SyncRun, Tenant
-from shop.outbox import count_waiting
-from shop.settings import get_settings
-from shop.tenants import list_tenants
 
 DEFAULT_EVERY_MINUTES = 60  # a group without a schedule hint
 TARGETS = ("sync-tenant", "export-orders", "reconcile-deletes")

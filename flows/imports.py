@@ -10,6 +10,9 @@ from prefect.futures import PrefectFuture
 from prefect.states import Cancelled, State
 from prefect.utilities.annotations import quote
 
+from app.settings import get_settings
+from domain.entities import SYNC_GROUPS, get_spec
+from domain.transform import drop_repeated, transform_batch
 from flows.reporting import (
     Progress,
     RunTotals,
@@ -18,15 +21,12 @@ from flows.reporting import (
     publish_report,
 )
 from flows.tenant_run import start_run
+from pipeline.extract import open_source
+from pipeline.load import LoadResult, LoadTarget, load_batch
+from pipeline.retry_quarantine import RetrySelection, orphan_ids, retry_quarantined
 from quotas.errors import QuotaExceeded
 from shop.bulk import holds_any
 from shop.db import session_factory
-from shop.entities import SYNC_GROUPS, get_spec
-from shop.settings import get_settings
-from tasks.extract import open_source
-from tasks.load import LoadResult, LoadTarget, load_batch
-from tasks.retry_quarantine import RetrySelection, orphan_ids, retry_quarantined
-from tasks.transform import drop_repeated, transform_batch
 
 # The load thread makes a few dozen short database round trips per batch while the flow's
 # thread transforms the next page; after each one it waits for the GIL, by default up to 5 ms.

@@ -10,10 +10,10 @@ from prefect.blocks.abstract import NotificationBlock
 from prefect.blocks.core import Block
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 
+from records.errors import InvalidInput
+from services.owner_alerts import claim_alert, release_alert, unsent_alerts
 from shop.db import session_factory, unit_of_work
-from shop.errors import InvalidInput
 from shop.models import Tenant
-from shop.owner_alerts import claim_alert, release_alert, unsent_alerts
 
 
 def warn_owner(url: str, tenant_id: int) -> int:

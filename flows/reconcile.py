@@ -9,17 +9,17 @@ from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from prefect.states import Cancelled, State
 
+from app.settings import get_settings
+from domain.entities import SYNC_GROUPS
 from flows.reporting import emit_exhausted, install_log_filter
 from flows.sync_tenant import entities_to_run
 from flows.tenancy import holds_tenant, run_name
+from pipeline.extract import open_source
+from pipeline.load import LoadTarget
+from pipeline.reconcile import reconcile_entity
 from quotas.ledger import Ledger
+from services.tenants import get_tenant
 from shop.db import session_factory
-from shop.entities import SYNC_GROUPS
-from shop.settings import get_settings
-from shop.tenants import get_tenant
-from tasks.extract import open_source
-from tasks.load import LoadTarget
-from tasks.reconcile import reconcile_entity
 
 
 @flow(name="reconcile-deletes", flow_run_name=run_name("reconcile"))

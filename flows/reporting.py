@@ -10,11 +10,11 @@ from prefect.artifacts import create_progress_artifact, create_table_artifact, u
 from prefect.events import emit_event
 
 from erp_adapters.errors import ErpError
+from pipeline.load import LoadResult
 from quotas.errors import QuotaError, QuotaExceeded
 from quotas.ledger import Usage
 from quotas.thresholds import ThresholdCrossed
-from shop.errors import ShopError
-from tasks.load import LoadResult
+from records.errors import ShopError
 
 
 @dataclass

@@ -8,11 +8,11 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.events import emit_event
 
+from app.settings import get_settings
 from flows.reporting import tenant_resource
 from quotas.ledger import Ledger
+from services.tenants import list_tenants
 from shop.db import session_factory
-from shop.settings import get_settings
-from shop.tenants import list_tenants
 
 
 @flow(name="roll-usage-period", flow_run_name="roll usage period · {timezone}")

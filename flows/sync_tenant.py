@@ -16,15 +16,14 @@ from prefect.cache_policies import NONE
 from prefect.futures import PrefectFuture
 from prefect.states import Cancelled, State
 
+from app.settings import get_settings
+from domain.entities import SYNC_GROUPS, check_enabled, dependency_levels, priority_order
 from flows.imports import IMPORT_FLOWS
 from flows.tenancy import holds_tenant, run_name
 from quotas.ledger import Ledger
+from records.states import QUOTA_STATES
+from services.tenants import get_tenant
 from shop.db import session_factory
-from shop.entities import SYNC_GROUPS, check_enabled, dependency_levels, priority_order
-from shop.settings import get_settings
-from shop.tenants import get_tenant
-
-QUOTA_STATES = ("CreditCeiling", "ProcessBudget")
 
 
 @dataclass(frozen=True)

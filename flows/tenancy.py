@@ -12,12 +12,12 @@ from uuid import UUID
 from prefect import get_client, tags
 from prefect.runtime import flow_run
 
+from app.settings import get_settings
 from flows.concurrency import limits_for, tenant_slots
 from flows.reporting import install_log_filter
+from services.tenants import get_tenant
 from shop.db import session_factory
 from shop.models import Plan
-from shop.settings import get_settings
-from shop.tenants import get_tenant
 
 R = TypeVar("R")
 

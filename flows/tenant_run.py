@@ -8,14 +8,14 @@ from dataclasses import dataclass
 
 from prefect.runtime import flow_run
 
+from app.settings import Settings, get_settings
 from flows.owner_alerts import warn_owner
 from flows.reporting import install_log_filter
 from quotas.ledger import Ledger
+from services.tenants import get_tenant
 from shop.db import session_factory, unit_of_work
 from shop.models import now_utc
 from shop.runs import record_run
-from shop.settings import Settings, get_settings
-from shop.tenants import get_tenant
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from quotas.errors import LeaseExpired, QuotaError, QuotaExceeded
 from quotas.guard import Admission, BatchGuard
 from quotas.ledger import Grant, Ledger, Usage, count_credits
 from quotas.periods import BillingPeriod, period_for
-from quotas.plans import PlanTerms, monthly_allowance, recommend_plan
+from quotas.plans import recommend_plan
 from quotas.thresholds import THRESHOLDS, ThresholdCrossed, crossed
+from records.plans import PlanTerms, monthly_allowance
 
 __all__ = [
     "THRESHOLDS",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from records.states import STATE_NAMES
+
 
 class QuotaError(Exception):
     """Base of the quota engine's errors."""
@@ -30,8 +32,6 @@ class QuotaExceeded(QuotaError):
         return f"{text} (tenant {self.tenant})"
 
 
-# The Prefect state a run ends in when the guard refuses this kind of budget.
-STATE_NAMES = {"credits": "CreditCeiling", "processes": "ProcessBudget", "orders": "OrderLimit"}
 _WORDING = {
     "credits": ("credits used", "new records not imported"),
     "processes": ("processes used this period", "records not written"),

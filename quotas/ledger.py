@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from quotas.credits import CreditCount
 from quotas.errors import LeaseExpired, QuotaExceeded
 from quotas.periods import BillingPeriod, period_for
-from quotas.plans import monthly_allowance
 from quotas.thresholds import ThresholdCrossed, crossed
+from records.plans import monthly_allowance
 from shop.models import (
     AdminUser,
     Alert,

@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from erp_adapters.base import Cursor
+from records.erp import Cursor
 from shop.bulk import upsert_frame
 from shop.models import SyncCursor
 

@@ -5,25 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from records.errors import NotFound
+from records.quarantine import Quarantined
 from shop.bulk import upsert_frame
-from shop.errors import NotFound
 from shop.models import QuarantinedRecord, now_utc
 
 QUARANTINE: Table = QuarantinedRecord.__table__  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class Quarantined:
-    source_ref: str
-    raw: dict[str, str]
-    reason: str
-    fingerprint: str
 
 
 def quarantine(

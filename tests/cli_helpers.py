@@ -6,8 +6,8 @@ import shlex
 
 from typer.testing import CliRunner, Result
 
+from app.settings import get_settings
 from cli.main import app
-from shop.settings import get_settings
 
 
 def invoke(database_url: str, args: str, expect: int = 0, env: dict[str, str] | None = None) -> Result:

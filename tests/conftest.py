@@ -11,11 +11,11 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.settings import get_settings
 from quotas.ledger import Ledger
+from services.tenants import add_tenant
 from shop import migrate
 from shop.db import session_factory, unit_of_work
-from shop.settings import get_settings
-from shop.tenants import add_tenant
 
 pytest_plugins = ["tests.tryton.server"]  # a real Tryton server, for the tryton adapter's tests
 

@@ -14,13 +14,14 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from erp_adapters.base import Capability, Cursor, Entity, Page
+from erp_adapters.base import Capability
 from erp_adapters.csv_files.mapping import resolve_fields
 from erp_adapters.csv_files.order_files import find_order_file, write_order_file
 from erp_adapters.csv_files.reader import count_rows, read_chunks
 from erp_adapters.documents import DOCUMENTS, NUMBER, fold_lines, whole_documents
 from erp_adapters.errors import AdapterConfigError
-from erp_adapters.orders import ShopOrder
+from records.erp import Cursor, Entity, Page
+from records.orders import ShopOrder
 
 MAX_REMEMBERED_FILES = 1000
 _SUFFIXES = (".csv", ".xlsx")

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from erp_adapters.errors import TransientErpError
-from erp_adapters.orders import ShopOrder
+from records.orders import ShopOrder
 
 ORDERS_FOLDER = "orders"
 COLUMNS = (

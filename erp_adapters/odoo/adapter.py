@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
-from erp_adapters.base import Capability, Cursor, Entity, Page
+from erp_adapters.base import Capability
 from erp_adapters.errors import AdapterConfigError
 from erp_adapters.odoo.client import OdooClient
 from erp_adapters.odoo.partners import CONTACTS, CUSTOMERS
 from erp_adapters.odoo.products import PRODUCTS
 from erp_adapters.odoo.push import find_sale_order, push_sale_order
 from erp_adapters.odoo.reading import OdooSource, count_changed, source_pages
-from erp_adapters.orders import ShopOrder
+from records.erp import Cursor, Entity, Page
+from records.orders import ShopOrder
 
 
 class OdooAdapter:

@@ -14,7 +14,7 @@ from typing import Any
 
 from erp_adapters.errors import NoAnswer, OrderRejected, TransientErpError
 from erp_adapters.odoo.client import OdooClient, OdooRefused
-from erp_adapters.orders import ShopOrder
+from records.orders import ShopOrder
 
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"  # Odoo stores naive UTC
 

@@ -23,9 +23,9 @@ from typing import Any
 
 import pandas as pd
 
-from erp_adapters.base import Cursor, Page
 from erp_adapters.errors import MalformedSource
 from erp_adapters.odoo.client import OdooClient
+from records.erp import Cursor, Page
 
 LOOK_BACK = dt.timedelta(seconds=30)
 ODOO_STAMP = "%Y-%m-%d %H:%M:%S"

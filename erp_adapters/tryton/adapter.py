@@ -10,13 +10,14 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from erp_adapters.base import Capability, Cursor, Entity, Page
+from erp_adapters.base import Capability
 from erp_adapters.errors import AdapterConfigError
-from erp_adapters.orders import ShopOrder
 from erp_adapters.tryton.client import Transport, TrytonClient
 from erp_adapters.tryton.listings import LISTINGS, Listing, Record
 from erp_adapters.tryton.orders import find_sale, push_sale
 from erp_adapters.tryton.window import Window
+from records.erp import Cursor, Entity, Page
+from records.orders import ShopOrder
 
 DEFAULT_LOOK_BACK = dt.timedelta(minutes=5)
 _REQUIRED = ("url", "database", "user", "password")

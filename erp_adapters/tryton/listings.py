@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from erp_adapters.base import Entity
+from records.erp import Entity
 
 Record = dict[str, Any]
 Row = dict[str, str]

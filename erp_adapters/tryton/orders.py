@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from erp_adapters.errors import AdapterConfigError, OrderRejected
-from erp_adapters.orders import ShopOrder
 from erp_adapters.tryton.client import TrytonClient, TrytonRefused
+from records.orders import ShopOrder
 
 
 def find_sale(client: TrytonClient, reference: str) -> str | None:

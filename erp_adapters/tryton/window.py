@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from erp_adapters.base import Cursor
 from erp_adapters.errors import AdapterConfigError
+from records.erp import Cursor
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
+from app.settings import get_settings
 from shop.db import get_engine
 from shop.models import Base
-from shop.settings import get_settings
 
 url = context.config.get_main_option("sqlalchemy.url") or get_settings().database_url
 

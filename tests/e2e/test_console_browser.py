@@ -22,12 +22,12 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
+from app.settings import Settings
 from console import create_app
-from deployments.loopback import free_port
-from erp_adapters.csv_files.samples import write_customers, write_products, write_sales_reps, write_stock
+from devkit.loopback import free_port
+from devkit.samples import write_customers, write_products, write_sales_reps, write_stock
 from shop.db import session_factory
 from shop.models import AuditEntry, Tenant
-from shop.settings import Settings
 from tests.cli_helpers import invoke
 from tests.console_helpers import token_for
 from tests.e2e.test_customers_flow import sync, tenant

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from erp_adapters.csv_files.samples import write_customers
+from devkit.samples import write_customers
 from quotas.ledger import Ledger, count_credits
+from services.tenants import add_tenant
 from shop.db import session_factory, unit_of_work
 from shop.models import Contact, Customer, QuarantinedRecord
-from shop.tenants import add_tenant
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
 

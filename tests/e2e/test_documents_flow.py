@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from erp_adapters.csv_files.samples import (
+from app.settings import get_settings
+from devkit.samples import (
     write_admin_users,
     write_customers,
     write_delivery_notes,
@@ -21,12 +22,11 @@ from erp_adapters.csv_files.samples import (
     write_pending_orders,
     write_products,
 )
+from domain.staff import add_admin
 from quotas.ledger import Ledger, count_credits
 from shop import migrate
 from shop.db import session_factory, unit_of_work
 from shop.models import AdminUser, DeliveryNote, Invoice, PendingOrder
-from shop.settings import get_settings
-from shop.staff import add_admin
 from tests.e2e.test_customers_flow import count, reasons, sync, tenant
 from tests.e2e.test_reconcile_flow import reconcile
 

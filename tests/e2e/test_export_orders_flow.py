@@ -18,14 +18,14 @@ import pytest
 from prefect.settings import PREFECT_API_URL
 from sqlalchemy import func, select
 
-from erp_adapters.csv_files.samples import write_products
-from erp_adapters.orders import ShopOrder, ShopOrderLine
+from devkit.samples import write_products
 from quotas import PlanTerms
 from quotas.ledger import Ledger, Usage
+from records.orders import ShopOrder, ShopOrderLine
+from services.outbox import place_order
+from services.tenants import add_tenant, save_plan
 from shop.db import session_factory, unit_of_work
 from shop.models import Order, SyncRun, Tenant, UsageEvent, now_utc
-from shop.outbox import place_order
-from shop.tenants import add_tenant, save_plan
 from tests.cli_helpers import invoke
 from tests.fakes.odoo_server import FakeOdoo
 from tests.fakes.odoo_tenant import odoo_tenant as connect_odoo

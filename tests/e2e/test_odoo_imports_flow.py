@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from app.settings import get_settings
 from shop.db import session_factory
 from shop.models import Contact, Customer, ProductVariant, QuarantinedRecord
-from shop.settings import get_settings
 from tests.fakes.odoo_server import FakeOdoo
 from tests.fakes.odoo_tenant import odoo_tenant
 

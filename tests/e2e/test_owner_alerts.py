@@ -13,12 +13,12 @@ from prefect.blocks.core import Block
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from sqlalchemy import select, update
 
-from erp_adapters.csv_files.samples import write_products
+from devkit.samples import write_products
 from quotas import PlanTerms
 from quotas.periods import period_for
+from services.tenants import save_plan
 from shop.db import session_factory, unit_of_work
 from shop.models import Alert, Tenant, now_utc
-from shop.tenants import save_plan
 from tests.cli_helpers import invoke
 from tests.webhook_inbox import WebhookInbox
 

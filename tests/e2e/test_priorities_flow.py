@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from erp_adapters.csv_files.samples import write_products, write_stock
+from devkit.samples import write_products, write_stock
 from flows.sync_tenant import sync_tenant
 from quotas import PlanTerms
+from services.tenants import save_plan
 from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, StockLevel, UsagePeriod
-from shop.tenants import save_plan
 from tests.cli_helpers import invoke
 from tests.e2e.test_customers_flow import sync, tenant
 from tests.e2e.test_documents_flow import rewrite

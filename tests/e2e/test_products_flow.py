@@ -21,15 +21,15 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlalchemy import func, select
 
-from erp_adapters.base import Page
+from domain.products import PRODUCTS
+from domain.transform import transform_page
+from pipeline.load import LoadTarget, load
 from quotas import PlanTerms
 from quotas.ledger import Ledger, Usage, count_credits
+from records.erp import Page
+from services.tenants import save_plan
 from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, QuarantinedRecord, SyncCursor, SyncRun, Tenant, UsageEvent, UsagePeriod
-from shop.products import PRODUCTS
-from shop.tenants import save_plan
-from tasks.load import LoadTarget, load
-from tasks.transform import transform_page
 from tests.cli_helpers import invoke
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")

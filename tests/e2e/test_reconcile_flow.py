@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from erp_adapters.csv_files.samples import write_customers, write_products, write_sales_reps, write_stock
+from devkit.samples import write_customers, write_products, write_sales_reps, write_stock
 from flows.dispatch import due_tenants
 from quotas import PlanTerms
 from quotas.ledger import Ledger, count_credits
+from services.tenants import save_plan
 from shop.db import session_factory, unit_of_work
 from shop.models import now_utc
-from shop.tenants import save_plan
 from tests.e2e.test_customers_flow import sync, tenant
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")

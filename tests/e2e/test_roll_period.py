@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import update
 
 from quotas.periods import period_for
+from services.tenants import add_tenant
 from shop.db import unit_of_work
 from shop.models import Tenant, now_utc
-from shop.tenants import add_tenant
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from erp_adapters.csv_files.samples import write_products, write_sales_reps, write_stock
+from devkit.samples import write_products, write_sales_reps, write_stock
 from quotas.ledger import Ledger, count_credits
 from shop.db import session_factory
 from shop.models import StockLevel

@@ -11,7 +11,7 @@ from prefect import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.exceptions import ObjectNotFound
 
-from erp_adapters.csv_files.samples import write_products
+from devkit.samples import write_products
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
 

@@ -15,8 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from erp_adapters.orders import ShopOrder, ShopOrderLine
+from app.settings import get_settings
 from quotas.ledger import Ledger, Usage
+from records.orders import ShopOrder, ShopOrderLine
+from services.outbox import place_order
+from services.tenants import add_tenant
 from shop.db import session_factory, unit_of_work
 from shop.models import (
     AdminUser,
@@ -31,9 +34,6 @@ from shop.models import (
     StockLevel,
     now_utc,
 )
-from shop.outbox import place_order
-from shop.settings import get_settings
-from shop.tenants import add_tenant
 from tests.tryton.server import ADMIN_PASSWORD, TrytonServer
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")

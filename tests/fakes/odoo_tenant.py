@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
+from services.tenants import add_tenant
 from shop.db import unit_of_work
-from shop.tenants import add_tenant
 from tests.fakes.odoo_server import FakeOdoo
 
 

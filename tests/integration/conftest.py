@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from app.settings import Settings
 from console import create_app
-from shop.settings import Settings
 from tests.console_helpers import OPS
 
 

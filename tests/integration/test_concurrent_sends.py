@@ -7,13 +7,13 @@ import threading
 from decimal import Decimal
 
 from erp_adapters.odoo import OdooAdapter
-from erp_adapters.orders import ShopOrder, ShopOrderLine
 from erp_adapters.registry import create_adapter
+from pipeline.send_orders import SendResult, SendTarget, send_orders
 from quotas.ledger import Ledger
+from records.orders import ShopOrder, ShopOrderLine
+from services.outbox import place_order, sendable_ids
 from shop.db import session_factory, unit_of_work
 from shop.models import now_utc
-from shop.outbox import place_order, sendable_ids
-from tasks.send_orders import SendResult, SendTarget, send_orders
 from tests.fakes.odoo_server import FakeOdoo
 
 ORDERS = 200

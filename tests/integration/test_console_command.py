@@ -12,7 +12,7 @@ import urllib.request
 from http.cookiejar import CookieJar
 from typing import Any
 
-from deployments.loopback import free_port
+from devkit.loopback import free_port
 from tests.cli_helpers import invoke
 
 BROWSER = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))  # keeps the sign-in cookie

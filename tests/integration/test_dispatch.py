@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import update
 
+from app.settings import get_settings
 from flows.dispatch import due_groups, due_tenants
+from services.tenants import add_tenant
 from shop.db import unit_of_work
 from shop.models import Order, SyncRun, Tenant
-from shop.settings import get_settings
-from shop.tenants import add_tenant
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 

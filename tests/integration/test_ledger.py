@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from quotas import BatchGuard, LeaseExpired, Ledger, PlanTerms
+from services.tenants import save_plan
 from shop.db import session_factory, unit_of_work
 from shop.models import Alert, Reservation, UsageEvent
-from shop.tenants import save_plan
 
 
 class Clock:

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from erp_adapters.base import Entity
 from erp_adapters.errors import AdapterConfigError, OrderRejected, TransientErpError
 from erp_adapters.odoo import OdooAdapter
-from erp_adapters.orders import ShopOrder, ShopOrderLine
 from erp_adapters.registry import create_adapter
+from records.erp import Entity
+from records.orders import ShopOrder, ShopOrderLine
 from shop.models import now_utc
 from tests.fakes.odoo_server import FakeOdoo
 

@@ -8,12 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from erp_adapters.orders import ShopOrder, ShopOrderLine
-from shop.db import unit_of_work
-from shop.errors import InvalidInput, NotFound
-from shop.models import Order, OrderLine, now_utc
-from shop.order_input import order_from_json
-from shop.outbox import (
+from domain.order_input import order_from_json
+from records.errors import InvalidInput, NotFound
+from records.orders import ShopOrder, ShopOrderLine
+from services.outbox import (
     claim,
     list_orders,
     mark_failed,
@@ -23,6 +21,8 @@ from shop.outbox import (
     sendable_ids,
     unclaim,
 )
+from shop.db import unit_of_work
+from shop.models import Order, OrderLine, now_utc
 
 LEASE = dt.timedelta(seconds=60)
 

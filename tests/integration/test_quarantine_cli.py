@@ -11,16 +11,17 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from domain.batch import fingerprint
+from domain.products import PRODUCTS
+from domain.transform import transform_page
+from pipeline.extract import open_source
+from pipeline.load import LoadTarget, load
 from quotas.ledger import Ledger
+from records.quarantine import Quarantined
 from shop.cursors import read_cursor
 from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, QuarantinedRecord, SyncCursor, Tenant, UsageEvent
-from shop.products import PRODUCTS
-from shop.quarantine import Quarantined, quarantine
-from tasks.batch import fingerprint
-from tasks.extract import open_source
-from tasks.load import LoadTarget, load
-from tasks.transform import transform_page
+from shop.quarantine import quarantine
 from tests.cli_helpers import invoke
 
 # The ERP fills "Precio" only for some articles; the real retail price is always in "Importe",

@@ -7,11 +7,11 @@ import json
 import uuid
 from pathlib import Path
 
+from domain.staff import add_admin
 from quotas.storage import database_bytes, measure_storage
+from services.tenants import add_tenant
 from shop.db import session_factory, unit_of_work
 from shop.models import Tenant
-from shop.staff import add_admin
-from shop.tenants import add_tenant
 from tests.cli_helpers import invoke
 
 

@@ -15,16 +15,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from domain.products import PRODUCTS
+from domain.transform import transform_page
 from erp_adapters.errors import MalformedSource
+from pipeline.extract import open_source
+from pipeline.load import LoadTarget, load
+from pipeline.reconcile import reconcile
 from quotas.ledger import Ledger, count_credits
+from services.tenants import add_tenant
 from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, QuarantinedRecord
-from shop.products import PRODUCTS
-from shop.tenants import add_tenant
-from tasks.extract import open_source
-from tasks.load import LoadTarget, load
-from tasks.reconcile import reconcile
-from tasks.transform import transform_page
 
 SKUS = [f"SKU-{n:03d}" for n in range(40)]
 

@@ -10,11 +10,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from erp_adapters.base import Entity
 from erp_adapters.errors import AdapterConfigError, OrderRejected, TransientErpError
-from erp_adapters.orders import ShopOrder, ShopOrderLine
 from erp_adapters.registry import create_adapter
 from erp_adapters.tryton import TrytonAdapter
+from records.erp import Entity
+from records.orders import ShopOrder, ShopOrderLine
 from tests.tryton.server import ADMIN_PASSWORD, TrytonServer
 
 SHOP_FIELDS = {

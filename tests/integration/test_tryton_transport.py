@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import requests
 
-from erp_adapters.base import Entity
 from erp_adapters.errors import TransientErpError
-from erp_adapters.orders import ShopOrder, ShopOrderLine
 from erp_adapters.registry import create_adapter
+from records.erp import Entity
+from records.orders import ShopOrder, ShopOrderLine
 from tests.tryton.server import ADMIN_PASSWORD, TrytonServer
 
 

@@ -21,20 +21,20 @@ from typing import Any
 
 from sqlalchemy.orm import SessionTransaction
 
-import tasks.load
+import pipeline.load
+from domain.entities import get_spec
+from domain.transform import drop_repeated, transform_page
+from pipeline.extract import open_source
+from pipeline.load import LoadTarget, load
 from quotas.ledger import Booking, Ledger
 from shop.db import get_engine
-from shop.entities import get_spec
-from tasks.extract import open_source
-from tasks.load import LoadTarget, load
-from tasks.transform import drop_repeated, transform_page
 
 # (owner, attribute): the boundaries of one batch, in the order they are crossed.
 BOUNDARIES: tuple[tuple[Any, str], ...] = (
     (Booking, "reserve"),
-    (tasks.load, "upsert_frame"),
-    (tasks.load, "quarantine"),
-    (tasks.load.cursors, "save_cursor"),
+    (pipeline.load, "upsert_frame"),
+    (pipeline.load, "quarantine"),
+    (pipeline.load.cursors, "save_cursor"),
     (Ledger, "commit"),
     (SessionTransaction, "commit"),  # what ``with session.begin():`` calls at the end of the block
 )

@@ -17,14 +17,14 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
 
+from domain.products import PRODUCTS
+from domain.transform import drop_repeated, transform_page
 from erp_adapters.errors import ErpError
+from pipeline.extract import open_source
+from pipeline.load import LoadTarget, load
+from services.tenants import add_tenant
 from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, QuarantinedRecord, SyncCursor
-from shop.products import PRODUCTS
-from shop.tenants import add_tenant
-from tasks.extract import open_source
-from tasks.load import LoadTarget, load
-from tasks.transform import drop_repeated, transform_page
 
 pytestmark = pytest.mark.reliability
 

@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from erp_adapters.csv_files.samples import write_customers, write_products
+from app.settings import get_settings
+from devkit.samples import write_customers, write_products
 from flows.sync_tenant import sync_tenant
 from quotas import PlanTerms
 from quotas.ledger import Ledger, count_credits
+from services.tenants import save_plan
 from shop.db import session_factory, unit_of_work
 from shop.models import Customer, ProductVariant, QuarantinedRecord, UsageEvent
-from shop.settings import get_settings
-from shop.tenants import save_plan
 from tests.cli_helpers import invoke
 from tests.e2e.test_customers_flow import tenant
 

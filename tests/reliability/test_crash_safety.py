@@ -12,15 +12,15 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from erp_adapters.base import Entity
+from devkit.samples import BAD_ROWS, write_products
+from domain.products import PRODUCTS
+from domain.transform import transform_page
 from erp_adapters.csv_files.adapter import CsvFilesAdapter
-from erp_adapters.csv_files.samples import BAD_ROWS, write_products
 from quotas.ledger import Ledger
+from records.erp import Entity
+from services.tenants import add_tenant
 from shop.db import session_factory, unit_of_work
 from shop.models import ProductTemplate, ProductVariant, QuarantinedRecord, Reservation, SyncCursor, UsageEvent
-from shop.products import PRODUCTS
-from shop.tenants import add_tenant
-from tasks.transform import transform_page
 from tests.reliability.kill_points import run_in_child
 
 VARIANTS, BATCH, LEASE_SECONDS = 200, 25, 5  # a lease outlives a slow batch on a loaded machine

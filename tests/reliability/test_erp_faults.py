@@ -15,15 +15,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from erp_adapters.base import Entity
+from app.settings import get_settings
 from erp_adapters.errors import ErpError, MalformedSource, TransientErpError
 from erp_adapters.odoo import OdooAdapter
 from erp_adapters.registry import create_adapter
 from flows.sync_tenant import sync_tenant
+from pipeline.retry import RETRY_DELAYS, RETRY_JITTER
+from records.erp import Entity
 from shop.db import session_factory
 from shop.models import ProductVariant, QuarantinedRecord, SyncCursor, UsageEvent
-from shop.settings import get_settings
-from tasks.retry import RETRY_DELAYS, RETRY_JITTER
 from tests.fakes.odoo_server import FakeOdoo
 from tests.fakes.odoo_tenant import odoo_tenant
 

@@ -24,10 +24,10 @@ from prefect.client.schemas.filters import (
 from prefect.logging.handlers import APILogHandler
 from sqlalchemy import inspect, text
 
+from app.settings import get_settings
 from flows.sync_tenant import sync_tenant
 from shop.db import get_engine
 from shop.models import Base
-from shop.settings import get_settings
 from tests.cli_helpers import invoke
 from tests.fakes.odoo_server import FakeOdoo
 

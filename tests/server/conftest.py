@@ -1,4 +1,4 @@
-"""A real Prefect server for the module (`deployments.loopback`): its database a fresh Postgres
+"""A real Prefect server for the module (`devkit.loopback`): its database a fresh Postgres
 database, a shop database of its own (the dispatcher scans every tenant, so it must not see the
 other tests' tenants), and one process worker with short poll intervals. Everything started here
 is stopped and dropped at the end."""
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from deployments.loopback import BIN, LocalServer, prefect_server, process_worker
+from devkit.loopback import BIN, LocalServer, prefect_server, process_worker
 from shop import migrate
 from tests.conftest import PG_SERVER
 

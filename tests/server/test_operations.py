@@ -29,7 +29,7 @@ from prefect.events.clients import get_events_client
 from prefect.events.schemas.automations import Posture
 from sqlalchemy import func, select, update
 
-from erp_adapters.csv_files.samples import write_products
+from devkit.samples import write_products
 from quotas.ledger import Ledger
 from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, SyncRun, Tenant

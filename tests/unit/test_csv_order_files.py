@@ -11,7 +11,7 @@ import pytest
 
 from erp_adapters.csv_files import CsvFilesAdapter
 from erp_adapters.errors import TransientErpError
-from erp_adapters.orders import ShopOrder, ShopOrderLine
+from records.orders import ShopOrder, ShopOrderLine
 
 ORDER = ShopOrder(
     number="W-1001",

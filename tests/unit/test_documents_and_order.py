@@ -9,12 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from erp_adapters.base import Entity
+from devkit.samples import write_invoices
+from domain.documents import LINE_SPECS
+from domain.entities import SYNC_GROUPS, dependency_levels, priority_order
 from erp_adapters.csv_files.adapter import CsvFilesAdapter
-from erp_adapters.csv_files.samples import write_invoices
-from erp_adapters.documents import LINE_FIELDS, fold_lines, whole_documents
-from shop.documents import LINE_FIELDS as LINE_SPECS
-from shop.entities import SYNC_GROUPS, dependency_levels, priority_order
+from erp_adapters.documents import fold_lines, whole_documents
+from records.documents import LINE_FIELDS
+from records.erp import Entity
 
 
 def test_adapters_and_the_pipeline_agree_on_line_fields() -> None:

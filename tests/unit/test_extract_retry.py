@@ -8,9 +8,10 @@ from typing import Any, ClassVar
 import pandas as pd
 import pytest
 
-from erp_adapters.base import Capability, Cursor, Entity, Page
+from erp_adapters.base import Capability
 from erp_adapters.errors import ErpError, MalformedSource, TransientErpError
-from tasks.extract import Source
+from pipeline.extract import Source
+from records.erp import Cursor, Entity, Page
 
 
 class FlakyErp:

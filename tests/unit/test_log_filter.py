@@ -9,7 +9,7 @@ import pytest
 
 from erp_adapters.errors import MalformedSource
 from flows.reporting import OneLineKnownErrors
-from shop.errors import NotFound
+from records.errors import NotFound
 
 
 def record_for(exc: Exception) -> logging.LogRecord:

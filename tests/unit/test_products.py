@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shop.products import ATTRIBUTES, json_objects
+from domain.products import ATTRIBUTES, json_objects
 
 cells = st.one_of(st.just(""), st.sampled_from(["Rojo", "Azul marino", "XL"]), st.text(max_size=8))
 

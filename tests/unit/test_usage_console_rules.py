@@ -9,15 +9,16 @@ from decimal import Decimal
 import pytest
 
 from console.chart import daily_chart
+from domain.entities import DEFAULT_PRIORITIES
 from quotas.daily import DailyUsage, bucket_by_day, period_days
 from quotas.forecast import forecast_allowance
-from quotas.plans import PlanTerms, next_plan_up
+from quotas.plans import next_plan_up
 from quotas.storage import GB, StorageUse
-from shop.entities import DEFAULT_PRIORITIES
-from shop.errors import InvalidInput
+from records.errors import InvalidInput
+from records.plans import PlanTerms
+from services.tenant_settings import SettingsChange, apply_settings
+from services.tenants import public_options
 from shop.models import Tenant
-from shop.tenant_settings import SettingsChange, apply_settings
-from shop.tenants import public_options
 
 NOV_1, NOV_30 = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shop.entities import DEFAULT_PRIORITIES, check_enabled
-from shop.errors import InvalidInput
+from domain.entities import DEFAULT_PRIORITIES, check_enabled
+from records.errors import InvalidInput
 from shop.models import Tenant
 
 MAX_MINUTES = 44_640  # a 31-day month: a schedule hint longer than a period makes no sense

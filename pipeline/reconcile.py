@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from prefect import task
 from prefect.cache_policies import NONE
 
-from erp_adapters.base import Entity
+from domain.entities import get_spec
 from erp_adapters.errors import MalformedSource
+from pipeline.extract import Source
+from pipeline.load import LoadTarget
 from quotas.errors import QuotaExceeded
 from quotas.guard import BatchGuard
 from quotas.ledger import Ledger
+from records.erp import Entity
 from shop.bulk import delete_keys, shop_keys
 from shop.db import session_factory, unit_of_work
-from shop.entities import get_spec
-from tasks.extract import Source
-from tasks.load import LoadTarget
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from erp_adapters.orders import ShopOrder, ShopOrderLine
-from shop.errors import InvalidInput, NotFound
+from records.errors import InvalidInput, NotFound
+from records.orders import ShopOrder, ShopOrderLine
 from shop.models import Order, OrderLine, now_utc
 
 # Order numbers name files in drop folders and references in ERPs: keep them plain.

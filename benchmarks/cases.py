@@ -20,18 +20,18 @@ from measure import Figure, rounds, timed
 from prefect import Flow, flow
 
 import flows.imports
-import tasks.load
-from erp_adapters.base import Entity
+import pipeline.load
+from app.settings import get_settings
+from devkit.samples import product_rows
+from domain.products import PRODUCTS
+from domain.transform import transform_page
 from erp_adapters.csv_files import CsvFilesAdapter
-from erp_adapters.csv_files.samples import product_rows
 from flows.imports import import_customers, import_products
 from quotas.guard import BatchGuard
-from quotas.plans import PlanTerms
+from records.erp import Entity
+from records.plans import PlanTerms
+from services.tenants import add_tenant, save_plan
 from shop.db import unit_of_work
-from shop.products import PRODUCTS
-from shop.settings import get_settings
-from shop.tenants import add_tenant, save_plan
-from tasks.transform import transform_page
 
 PLAN = "bench"
 DELTAS = ((0.0, ""), (0.01, "999,99"), (0.10, "888,88"))  # share of variants changed, their new price
@@ -137,16 +137,16 @@ def guard_share() -> Iterator[tuple[Stopwatch, Stopwatch]]:
     step of every batch while the block runs."""
     guard, load = Stopwatch(), Stopwatch()
     originals = {name: getattr(BatchGuard, name) for name in ("admit", "commit", "__exit__")}
-    original_load = tasks.load.load
+    original_load = pipeline.load.load
     for name, method in originals.items():
         setattr(BatchGuard, name, guard.wrap(method))
-    tasks.load.load = load.wrap(original_load)
+    pipeline.load.load = load.wrap(original_load)
     try:
         yield guard, load
     finally:
         for name, method in originals.items():
             setattr(BatchGuard, name, method)
-        tasks.load.load = original_load
+        pipeline.load.load = original_load
 
 
 def idle_tenant(url: str, count: int, variants: int = 200) -> tuple[Figure, Figure]:

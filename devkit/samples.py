@@ -108,7 +108,7 @@ def cif_for(number: int) -> str:
 
 
 def customer_rows(count: int, seed: int = 11) -> list[list[str]]:
-    from shop.tax_ids import nif_for
+    from domain.tax_ids import nif_for
 
     rng = random.Random(seed)
     rows = []

@@ -28,8 +28,8 @@ from quotas.errors import QuotaExceeded
 from quotas.guard import BatchGuard
 from quotas.ledger import Ledger
 from quotas.thresholds import ThresholdCrossed
+from services.outbox import claim, mark_failed, mark_sent, mark_waiting, unclaim
 from shop.db import session_factory, unit_of_work
-from shop.outbox import claim, mark_failed, mark_sent, mark_waiting, unclaim
 
 
 @dataclass(frozen=True)

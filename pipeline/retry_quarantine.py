@@ -16,14 +16,20 @@ from uuid import uuid4
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from erp_adapters.base import Entity, ErpAdapter, Page
+from domain.batch import fingerprint
+from domain.entities import SPECS, get_spec
+from domain.specs import EntitySpec
+from domain.transform import DUPLICATE, transform_page
+from erp_adapters.base import ErpAdapter
 from erp_adapters.errors import AdapterConfigError, MalformedSource
+from pipeline.extract import open_source
+from pipeline.load import ORPHAN_REASON, LoadTarget, load
 from quotas.errors import QuotaExceeded
 from quotas.ledger import Ledger
+from records.erp import Entity, Page
+from records.errors import InvalidInput
 from shop.bulk import compare_hashes
 from shop.db import session_factory, unit_of_work
-from shop.entities import SPECS, get_spec
-from shop.errors import InvalidInput
 from shop.models import QuarantinedRecord
 from shop.quarantine import (
     Quarantined,
@@ -33,11 +39,6 @@ from shop.quarantine import (
     quarantine,
     restore_source_refs,
 )
-from shop.specs import EntitySpec
-from tasks.batch import fingerprint
-from tasks.extract import open_source
-from tasks.load import ORPHAN_REASON, LoadTarget, load
-from tasks.transform import DUPLICATE, transform_page
 
 SOURCE = "quarantine retry"  # the page's source; reasons and refs keep each record's own source
 

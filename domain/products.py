@@ -10,10 +10,10 @@ import pandas as pd
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from domain.hashing import row_hashes
+from domain.specs import EntitySpec, FieldSpec
 from shop.bulk import upsert_frame
-from shop.hashing import row_hashes
 from shop.models import ProductTemplate, ProductVariant
-from shop.specs import EntitySpec, FieldSpec
 
 ATTRIBUTES = ("color", "size")
 

@@ -12,6 +12,9 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NONE
 
+from domain.batch import Batch
+from domain.entities import get_spec
+from pipeline.retry import RETRY_DELAYS, RETRY_JITTER, is_transient
 from quotas.errors import QuotaExceeded
 from quotas.guard import BatchGuard
 from quotas.ledger import Ledger
@@ -19,10 +22,7 @@ from quotas.thresholds import ThresholdCrossed
 from shop import cursors
 from shop.bulk import compare_hashes, existing_hashes, upsert_frame
 from shop.db import session_factory, unit_of_work
-from shop.entities import get_spec
 from shop.quarantine import quarantine
-from tasks.batch import Batch
-from tasks.retry import RETRY_DELAYS, RETRY_JITTER, is_transient
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NONE
 
-from erp_adapters.base import Page
+from domain.batch import Batch, quarantined
+from domain.entities import get_spec
+from domain.hashing import row_hashes
+from domain.specs import EntitySpec, FieldSpec
 from erp_adapters.errors import MalformedSource
-from shop.entities import get_spec
-from shop.hashing import row_hashes
-from shop.specs import EntitySpec, FieldSpec
-from tasks.batch import Batch, quarantined
+from records.erp import Page
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # How ERPs write dates: ISO first (unambiguous), then the Spanish day-first forms.

@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from erp_adapters.base import Cursor, Entity, ErpAdapter, Page
+from erp_adapters.base import ErpAdapter
 from erp_adapters.errors import AdapterConfigError, TransientErpError
 from erp_adapters.registry import create_adapter
+from pipeline.retry import RETRY_DELAYS, pause_before
+from records.erp import Cursor, Entity, Page
 from shop.cursors import read_cursor
 from shop.db import session_factory
 from shop.models import Tenant
-from tasks.retry import RETRY_DELAYS, pause_before
 
 
 @dataclass(frozen=True)

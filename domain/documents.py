@@ -15,11 +15,11 @@ from typing import cast
 import pandas as pd
 from sqlalchemy import Table
 
-from shop.customers import CUSTOMERS_TABLE
+from domain.customers import CUSTOMERS_TABLE
+from domain.specs import EntitySpec, FieldSpec, ParentRef
 from shop.models import DeliveryNote, Invoice, PendingOrder
-from shop.specs import EntitySpec, FieldSpec, ParentRef
 
-LINE_FIELDS = (
+LINE_SPECS = (
     FieldSpec("line_no", max_length=16),  # numbered 1, 2, … when the export gives none
     FieldSpec("sku", required=True, max_length=64),
     FieldSpec("description", max_length=255),
@@ -33,7 +33,7 @@ HEADER_FIELDS = (
     FieldSpec("order_ref", max_length=64),
     FieldSpec("issued_on", kind="date", required=True),
     FieldSpec("total", kind="decimal"),
-    FieldSpec("lines", kind="lines", required=True, parts=LINE_FIELDS),
+    FieldSpec("lines", kind="lines", required=True, parts=LINE_SPECS),
 )
 
 

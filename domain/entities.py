@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from shop.customers import CONTACTS, CUSTOMERS
-from shop.documents import DELIVERY_NOTES, INVOICES, PENDING_ORDERS
-from shop.errors import InvalidInput
-from shop.products import PRODUCTS
-from shop.specs import EntitySpec
-from shop.staff import ADMIN_USERS, SALES_REPS
-from shop.stock import STOCK
+from domain.customers import CONTACTS, CUSTOMERS
+from domain.documents import DELIVERY_NOTES, INVOICES, PENDING_ORDERS
+from domain.products import PRODUCTS
+from domain.specs import EntitySpec
+from domain.staff import ADMIN_USERS, SALES_REPS
+from domain.stock import STOCK
+from records.errors import InvalidInput
 
 SPECS: dict[str, EntitySpec] = {
     spec.name: spec

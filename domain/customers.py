@@ -7,9 +7,9 @@ from typing import cast
 import pandas as pd
 from sqlalchemy import Table
 
+from domain.specs import EntitySpec, FieldSpec, ParentRef
+from domain.tax_ids import is_valid_spanish_tax_id, normalise_tax_id
 from shop.models import Contact, Customer
-from shop.specs import EntitySpec, FieldSpec, ParentRef
-from shop.tax_ids import is_valid_spanish_tax_id, normalise_tax_id
 
 CUSTOMERS_TABLE = cast(Table, Customer.__table__)
 

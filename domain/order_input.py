@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from erp_adapters.orders import ShopOrder, ShopOrderLine
-from shop.errors import InvalidInput
+from records.errors import InvalidInput
+from records.orders import ShopOrder, ShopOrderLine
 from shop.models import now_utc
 
 

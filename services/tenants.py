@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from quotas.plans import PlanTerms
-from shop.errors import InvalidInput, NotFound
+from records.errors import InvalidInput, NotFound
+from records.plans import PlanTerms
 from shop.models import Plan, Tenant
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from erp_adapters.base import Cursor
-from shop.quarantine import Quarantined
+from records.erp import Cursor
+from records.quarantine import Quarantined
 
 
 def fingerprint(raw: dict[str, str]) -> str:

@@ -8,9 +8,9 @@ import pandas as pd
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from shop.hashing import row_hashes
+from domain.hashing import row_hashes
+from domain.specs import EntitySpec, FieldSpec
 from shop.models import AdminUser, SalesRep
-from shop.specs import EntitySpec, FieldSpec
 
 SALES_REPS = EntitySpec(
     name="sales_reps",

@@ -6,8 +6,8 @@ from typing import cast
 
 from sqlalchemy import Table
 
+from domain.specs import EntitySpec, FieldSpec, ParentRef
 from shop.models import ProductVariant, StockLevel
-from shop.specs import EntitySpec, FieldSpec, ParentRef
 
 STOCK = EntitySpec(
     name="stock",
