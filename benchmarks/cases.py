@@ -20,7 +20,7 @@ from measure import Figure, rounds, timed
 from prefect import Flow, flow
 
 import flows.imports
-import pipeline.load
+import tasks.load
 from app.settings import get_settings
 from devkit.samples import product_rows
 from domain.products import PRODUCTS
@@ -137,16 +137,16 @@ def guard_share() -> Iterator[tuple[Stopwatch, Stopwatch]]:
     step of every batch while the block runs."""
     guard, load = Stopwatch(), Stopwatch()
     originals = {name: getattr(BatchGuard, name) for name in ("admit", "commit", "__exit__")}
-    original_load = pipeline.load.load
+    original_load = tasks.load.load
     for name, method in originals.items():
         setattr(BatchGuard, name, guard.wrap(method))
-    pipeline.load.load = load.wrap(original_load)
+    tasks.load.load = load.wrap(original_load)
     try:
         yield guard, load
     finally:
         for name, method in originals.items():
             setattr(BatchGuard, name, method)
-        pipeline.load.load = original_load
+        tasks.load.load = original_load
 
 
 def idle_tenant(url: str, count: int, variants: int = 200) -> tuple[Figure, Figure]:

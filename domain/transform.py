@@ -11,8 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from prefect import task
-from prefect.cache_policies import NONE
 
 from domain.batch import Batch, quarantined
 from domain.entities import get_spec
@@ -206,9 +204,3 @@ def transform_page(page: Page, spec: EntitySpec) -> Batch:
         raw=raw.loc[~bad].reset_index(drop=True),
         row_numbers=row_numbers[~bad].tolist(),
     )
-
-
-@task(name="transform", task_run_name="transform {page.source}:{page.first_row}", cache_policy=NONE)
-def transform_batch(page: Page, entity: str) -> Batch:
-    """Validation is deterministic: no retries; a malformed source fails the run at once."""
-    return transform_page(page, get_spec(entity))

@@ -10,10 +10,11 @@ from erp_adapters.orders import order_sink
 from flows.reporting import emit_exhausted, emit_thresholds, publish_export_report
 from flows.tenant_run import start_run
 from pipeline.extract import open_adapter
-from pipeline.send_orders import SendResult, SendTarget, send_batch
+from pipeline.send_orders import SendResult, SendTarget
 from quotas.errors import QuotaExceeded
 from services.outbox import count_waiting, sendable_ids
 from shop.db import session_factory
+from tasks.send_orders import send_batch
 
 ORDERS_PER_BATCH = 100  # one task call per batch: enough to keep Prefect's per-task cost small
 

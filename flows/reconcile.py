@@ -16,10 +16,10 @@ from flows.sync_tenant import entities_to_run
 from flows.tenancy import holds_tenant, run_name
 from pipeline.extract import open_source
 from pipeline.load import LoadTarget
-from pipeline.reconcile import reconcile_entity
 from quotas.ledger import Ledger
 from services.tenants import get_tenant
 from shop.db import session_factory
+from tasks.reconcile import reconcile_entity
 
 
 @flow(name="reconcile-deletes", flow_run_name=run_name("reconcile"))

@@ -3,46 +3,19 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict
+from typing import Any, cast
+from uuid import UUID
 
 from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.events import emit_event
 
 from erp_adapters.errors import ErpError
-from pipeline.load import LoadResult
+from pipeline.imports import RunTotals
 from quotas.errors import QuotaError, QuotaExceeded
 from quotas.ledger import Usage
 from quotas.thresholds import ThresholdCrossed
 from records.errors import ShopError
-
-
-@dataclass
-class RunTotals:
-    fetched: int = 0
-    unchanged: int = 0
-    written: int = 0
-    credits: int = 0
-    quarantined: int = 0
-    refused: int = 0
-
-    def add(self, result: LoadResult) -> None:
-        for name in asdict(self):
-            setattr(self, name, getattr(self, name) + getattr(result, name))
-
-    @property
-    def processes(self) -> int:
-        return self.written
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "fetched": self.fetched,
-            "unchanged": self.unchanged,
-            "written": self.written,
-            "quarantined": self.quarantined,
-            "processes": self.processes,
-            "credits": self.credits,
-        }
 
 
 def _artifact_key(*parts: str) -> str:
@@ -80,13 +53,21 @@ class Progress:
 
     listener: Any = None  # set by the CLI: called with (entity, rows_done, rows_expected)
 
-    def __init__(self, tenant: str, entity: str, expected: int | None) -> None:
+    def __init__(self, tenant: str, entity: str, expected: int | None = None) -> None:
         self.entity, self.expected, self.done = entity, expected, 0
-        self._id = create_progress_artifact(
-            progress=0.0,
-            key=_artifact_key(tenant, entity, "progress"),
-            description=f"{entity} of {tenant}: rows read",
+        # Called from sync task code, create_progress_artifact dispatches (async_dispatch) to its
+        # sync variant and returns the artifact's id, not a coroutine.
+        self._id = cast(
+            UUID,
+            create_progress_artifact(
+                progress=0.0,
+                key=_artifact_key(tenant, entity, "progress"),
+                description=f"{entity} of {tenant}: rows read",
+            ),
         )
+
+    def expect(self, rows: int | None) -> None:
+        self.expected = rows
 
     def advance(self, rows: int) -> None:
         self.done += rows

@@ -9,12 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
-from prefect import task
-from prefect.cache_policies import NONE
 
 from domain.batch import Batch
 from domain.entities import get_spec
-from pipeline.retry import RETRY_DELAYS, RETRY_JITTER, is_transient
 from quotas.errors import QuotaExceeded
 from quotas.guard import BatchGuard
 from quotas.ledger import Ledger
@@ -143,18 +140,3 @@ def load(
         exceeded=admission.exceeded,
         thresholds=crossings,
     )
-
-
-@task(
-    name="load",
-    task_run_name="load batch {batch_no}",
-    cache_policy=NONE,
-    retries=len(RETRY_DELAYS),
-    retry_delay_seconds=list(RETRY_DELAYS),
-    retry_jitter_factor=RETRY_JITTER,
-    retry_condition_fn=is_transient,
-)
-def load_batch(
-    batch: Batch, target: LoadTarget, batch_no: int, dry_run: bool = False, *, save_cursor: bool = True
-) -> LoadResult:
-    return load(batch, target, batch_no, dry_run, save_cursor=save_cursor)

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prefect import task
-from prefect.cache_policies import NONE
-
 from domain.entities import get_spec
 from erp_adapters.errors import MalformedSource
 from pipeline.extract import Source
@@ -77,8 +74,3 @@ def reconcile(source: Source, target: LoadTarget, entity: str, page_size: int) -
             guard.commit(session, new_written=0, written=deleted, entity=entity, flow_run_id=target.flow_run_id)
             freed = before - ledger.recount_in(session, target.tenant_id).total
     return ReconcileResult(entity, len(in_erp), len(in_shop), deleted, freed, admission.exceeded)
-
-
-@task(name="reconcile deletes", task_run_name="reconcile {entity}", cache_policy=NONE)
-def reconcile_entity(source: Source, target: LoadTarget, entity: str, page_size: int) -> ReconcileResult:
-    return reconcile(source, target, entity, page_size)

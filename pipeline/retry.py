@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 
-from prefect.states import State
 from sqlalchemy.exc import OperationalError
 
 from erp_adapters.errors import TransientErpError
@@ -16,17 +15,6 @@ from quotas.errors import LeaseExpired
 TRANSIENT = (OperationalError, LeaseExpired, TransientErpError)  # a dropped connection, a lost lease, an ERP 5xx
 RETRY_DELAYS = (1, 5, 20)  # seconds before each further attempt
 RETRY_JITTER = 0.5  # up to +50 %, so workers that failed together do not retry together
-
-
-def is_transient(task: object, task_run: object, state: State) -> bool:
-    """Prefect's ``retry_condition_fn``: retry the task only if it failed on a transient fault."""
-    try:
-        state.result()
-    except TRANSIENT:
-        return True
-    except Exception:
-        return False
-    return False
 
 
 def pause_before(attempt: int) -> float:

@@ -19,9 +19,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from prefect import task
-from prefect.cache_policies import NONE
-
 from erp_adapters.errors import ErpError, OrderRejected, TransientErpError
 from erp_adapters.orders import OrderSink
 from quotas.errors import QuotaExceeded
@@ -115,8 +112,3 @@ def send_one(order_id: int, sink: OrderSink, target: SendTarget, ledger: Ledger)
             mark_sent(session, order_id, erp_ref)
             crossings = guard.commit(session, new_written=1, written=1, entity="orders", flow_run_id=target.flow_run_id)
     return SendResult(claimed=1, sent=int(not found), found=int(found), thresholds=crossings)
-
-
-@task(name="send-orders", task_run_name="send orders from id {order_ids[0]}", cache_policy=NONE)
-def send_batch(order_ids: list[int], sink: OrderSink, target: SendTarget) -> SendResult:
-    return send_orders(order_ids, sink, target)

@@ -12,10 +12,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from domain.batch import fingerprint
-from domain.products import PRODUCTS
-from domain.transform import transform_page
-from pipeline.extract import open_source
-from pipeline.load import LoadTarget, load
+from pipeline.imports import import_entity
+from pipeline.load import LoadTarget
 from quotas.ledger import Ledger
 from records.quarantine import Quarantined
 from shop.cursors import read_cursor
@@ -54,11 +52,8 @@ def new_tenant(url: str, folder: Path, plan: str = "starter") -> tuple[int, str]
 
 
 def first_sync(url: str, tenant_id: int, slug: str) -> None:
-    """What an import does, batch by batch, without the Prefect flow around it."""
-    source = open_source(url, tenant_id, "products")
-    target = LoadTarget(url, tenant_id, slug, f"sync-{uuid.uuid4().hex[:8]}", 60)
-    for batch_no, page in enumerate(source.pages("products", 100)):
-        load(transform_page(page, PRODUCTS), target, batch_no)
+    """The pipeline's import, without the Prefect flow around it."""
+    import_entity(LoadTarget(url, tenant_id, slug, f"sync-{uuid.uuid4().hex[:8]}", 60), "products", 100)
 
 
 def map_price_to_importe(url: str, tenant_id: int) -> None:

@@ -15,11 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from domain.products import PRODUCTS
-from domain.transform import transform_page
 from erp_adapters.errors import MalformedSource
 from pipeline.extract import open_source
-from pipeline.load import LoadTarget, load
+from pipeline.imports import import_entity
+from pipeline.load import LoadTarget
 from pipeline.reconcile import reconcile
 from quotas.ledger import Ledger, count_credits
 from services.tenants import add_tenant
@@ -52,9 +51,7 @@ def export(folder: Path, erp: dict[str, int], bad: int, version: int) -> None:
 def sync_and_reconcile(url: str, tenant_id: int, slug: str, run: str) -> bool:
     """Whether reconciling ran; it refuses an ERP that lists nothing (the shop is never emptied)."""
     target = LoadTarget(url, tenant_id, slug, run)
-    source = open_source(url, tenant_id, "products")
-    for batch_no, page in enumerate(source.pages("products", 7)):  # small pages: batches cross rows
-        load(transform_page(page, PRODUCTS), target, batch_no)
+    import_entity(target, "products", 7)  # small pages: batches cross rows
     try:
         reconcile(open_source(url, tenant_id, "products"), target, "products", 7)
     except MalformedSource:

@@ -1,8 +1,8 @@
 """Crash a batch import at its N-th boundary with SIGKILL, in a forked child process.
 
-The child runs the same per-batch pipeline the import flow runs (adapter pages → transform →
-guarded load), without the Prefect engine around it so a fork costs milliseconds instead of an
-engine start. Each boundary of that pipeline — a reservation, the upsert, the quarantine write,
+The child runs the pipeline's import loop, the one the import flow runs (adapter pages →
+transform → guarded load), without the Prefect engine around it so a fork costs milliseconds
+instead of an engine start. Each boundary of that pipeline — a reservation, the upsert, the quarantine write,
 the cursor, the ledger commit, every transaction's commit — is wrapped so that the process kills
 itself, with no clean-up of any kind, just before or just after the N-th one. (A refund runs only
 after an exception, which a killed process never reaches.)
@@ -22,10 +22,8 @@ from typing import Any
 from sqlalchemy.orm import SessionTransaction
 
 import pipeline.load
-from domain.entities import get_spec
-from domain.transform import drop_repeated, transform_page
-from pipeline.extract import open_source
-from pipeline.load import LoadTarget, load
+from pipeline import imports
+from pipeline.load import LoadTarget
 from quotas.ledger import Booking, Ledger
 from shop.db import get_engine
 
@@ -69,11 +67,7 @@ class Crossings:
 
 def import_entity(url: str, tenant_id: int, tenant: str, entity: str, batch_size: int, lease_seconds: int) -> None:
     """One run: every page from the saved cursor through transform and guarded load."""
-    source = open_source(url, tenant_id, entity)
-    target = LoadTarget(url, tenant_id, tenant, str(uuid.uuid4()), lease_seconds)
-    spec, seen = get_spec(entity), set[tuple[str, ...]]()
-    for batch_no, page in enumerate(source.pages(entity, batch_size)):
-        load(drop_repeated(transform_page(page, spec), seen), target, batch_no)
+    imports.import_entity(LoadTarget(url, tenant_id, tenant, str(uuid.uuid4()), lease_seconds), entity, batch_size)
 
 
 def _child(report: Connection, kill_at: int | None, args: tuple[Any, ...]) -> None:

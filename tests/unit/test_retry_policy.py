@@ -9,8 +9,8 @@ from prefect.states import Completed, exception_to_failed_state
 from sqlalchemy.exc import OperationalError
 
 from erp_adapters.errors import MalformedSource, TransientErpError
-from pipeline.retry import is_transient
 from quotas.errors import LeaseExpired, QuotaExceeded
+from tasks.retry import is_transient
 
 
 @pytest.mark.parametrize(
