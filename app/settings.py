@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
@@ -55,8 +54,3 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'shop.db').resolve()}"
         return self
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import psycopg
 from exports import product_export
-from measure import Figure, psql, timed
+from measure import Figure, psql, shop_session, timed
 from sqlalchemy import make_url, select
 
 from domain.products import PRODUCTS, write_templates
@@ -22,7 +22,6 @@ from erp_adapters.csv_files import CsvFilesAdapter
 from records.erp import Entity
 from services.tenants import add_tenant
 from shop.bulk import text_values
-from shop.db import unit_of_work
 from shop.models import ProductVariant
 
 FLOOR_TABLE = "floor_variants"
@@ -115,7 +114,7 @@ def orm_per_row(url: str, frame: pd.DataFrame, share: float, count: int) -> Figu
     sample = frame.iloc[:: round(1 / share)]
     figure = Figure("(d) naive ORM per-row upsert", len(frame), note=f"{len(sample):,}-row sample, extrapolated")
     for _ in range(count):
-        with unit_of_work(url) as session:
+        with shop_session(url) as session:
             slug = f"orm-{uuid.uuid4().hex[:8]}"
             tenant_id = add_tenant(session, slug, "bench", erp_kind="csv_files", erp_options={}, entities=[]).id
             write_templates(session, tenant_id, sample.assign(template_name=sample["template_code"]))
@@ -124,7 +123,7 @@ def orm_per_row(url: str, frame: pd.DataFrame, share: float, count: int) -> Figu
 
 
 def _orm_upsert(url: str, tenant_id: int, sample: pd.DataFrame) -> None:
-    with unit_of_work(url) as session:
+    with shop_session(url) as session:
         for record in sample.to_dict("records"):
             values: dict[str, Any] = {
                 **{c: record[c] for c in (*PRODUCTS.columns, "row_hash")},

@@ -16,12 +16,12 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from exports import customer_export, product_export, with_changed_prices
-from measure import Figure, rounds, timed
+from measure import Figure, rounds, shop_session, timed
 from prefect import Flow, flow
 
 import flows.imports
 import tasks.load
-from app.settings import get_settings
+from app.settings import Settings
 from devkit.samples import product_rows
 from domain.products import PRODUCTS
 from domain.transform import transform_page
@@ -31,7 +31,6 @@ from quotas.guard import BatchGuard
 from records.erp import Entity
 from records.plans import PlanTerms
 from services.tenants import add_tenant, save_plan
-from shop.db import unit_of_work
 
 PLAN = "bench"
 DELTAS = ((0.0, ""), (0.01, "999,99"), (0.10, "888,88"))  # share of variants changed, their new price
@@ -44,13 +43,13 @@ def warm_up() -> None:
 
 def prepare(url: str) -> None:
     warm_up()
-    with unit_of_work(url) as session:
+    with shop_session(url) as session:
         save_plan(session, PlanTerms(PLAN, 1_000_000_000))
 
 
 def new_tenant(url: str, folder: Path) -> str:
     slug = f"bench-{uuid.uuid4().hex[:8]}"
-    with unit_of_work(url) as session:
+    with shop_session(url) as session:
         add_tenant(session, slug, PLAN, erp_kind="csv_files", erp_options={"path": str(folder)}, entities=[])
     return slug
 
@@ -64,7 +63,7 @@ def run(import_flow: Flow[..., Any], slug: str) -> dict[str, dict[str, int]]:
 
 def read_and_hash(folder: Path) -> None:
     """What any sync of an export-drop ERP must do at least: read, validate and hash every row."""
-    for page in CsvFilesAdapter(folder).fetch(Entity.PRODUCTS, None, get_settings().batch_size):
+    for page in CsvFilesAdapter(folder).fetch(Entity.PRODUCTS, None, Settings().batch_size):
         transform_page(page, PRODUCTS)
 
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
-from app.settings import get_settings
+from app.root import process_root
+from app.settings import Settings
 from shop import migrate
-from shop.db import unit_of_work
 
 PG_SERVER = os.environ.get("ERP_SYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
@@ -64,9 +65,15 @@ def bench_database() -> Iterator[str]:
 def use_database(url: str) -> None:
     """Points the flows (which read their settings) at ``url``."""
     os.environ["ERP_SYNC_DATABASE_URL"] = url
-    get_settings.cache_clear()
+
+
+@contextmanager
+def shop_session(url: str) -> Iterator[Session]:
+    """One transaction on the shop database at ``url``, through its composition root."""
+    with process_root(Settings(database_url=url)).session() as session:
+        yield session
 
 
 def psql(url: str, sql: str) -> None:
-    with unit_of_work(url) as session:
+    with shop_session(url) as session:
         session.execute(text(sql))

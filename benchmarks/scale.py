@@ -37,7 +37,7 @@ from typing import Any
 from uuid import UUID
 
 from exports import product_export
-from measure import PG_SERVER, use_database
+from measure import PG_SERVER, shop_session, use_database
 from prefect import get_client
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.filters import (
@@ -58,7 +58,6 @@ from devkit.samples import product_rows
 from flows.dispatch import dispatch_due_tenants
 from services.tenants import add_tenant
 from shop import migrate
-from shop.db import unit_of_work
 from shop.models import ProductVariant, Tenant
 
 RESULTS = Path(__file__).with_name("results")
@@ -109,7 +108,7 @@ def add_tenants(shop_url: str, tenants: dict[str, Size], root: Path) -> None:
     size share one export folder."""
     rows = product_rows(max(size.variants for size in SIZES))
     drops = {size.name: product_export(root / size.name, rows[: size.variants]).parent for size in SIZES}
-    with unit_of_work(shop_url) as session:
+    with shop_session(shop_url) as session:
         for slug, size in tenants.items():
             options = {"path": str(drops[size.name])}
             add_tenant(session, slug, size.plan, erp_kind="csv_files", erp_options=options, entities=["products"])
@@ -170,7 +169,7 @@ def read_runs(client: SyncPrefectClient, tenants: dict[str, Size]) -> list[Run]:
 
 def stored_variants(shop_url: str) -> dict[str, int]:
     """Variants in the shop DB, by tenant."""
-    with unit_of_work(shop_url) as session:
+    with shop_session(shop_url) as session:
         counts = select(Tenant.slug, func.count()).join(ProductVariant).group_by(Tenant.slug)
         return dict(session.execute(counts).tuples().all())
 

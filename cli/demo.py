@@ -16,7 +16,8 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from cli._context import Shop, open_shop
+from app.root import Root
+from cli._context import open_shop
 from cli._output import err, fail, one_line_errors
 from cli.orders import run_export, show_export
 from cli.quota import show_quota
@@ -63,7 +64,7 @@ def exported(outcome: SyncOutcome) -> SyncOutcome:
     return outcome
 
 
-def take_orders(shop: Shop) -> list[str]:
+def take_orders(shop: Root) -> list[str]:
     """What the shop front end does at checkout: orders of imported variants by imported customers."""
     with shop.session() as session:
         tenant_id = get_tenant(session, TENANT).id
@@ -87,13 +88,13 @@ def say(step: str) -> None:
     err.print(f"\n[bold cyan]▶ {step}[/bold cyan]", highlight=False)
 
 
-def show(shop: Shop) -> None:
+def show(shop: Root) -> None:
     with shop.session() as session:
         tenant_id = get_tenant(session, TENANT).id
     show_quota(quota_report(shop.sessions, shop.ledger, tenant_id))
 
 
-def reset_tenant(shop: Shop, drop: Path) -> None:
+def reset_tenant(shop: Root, drop: Path) -> None:
     """Start from scratch each time, so the demo tells the same story twice in a row."""
     with shop.session() as session, contextlib.suppress(NotFound):
         remove_tenant(session, TENANT)
@@ -120,7 +121,7 @@ def console_answers(url: str) -> bool:
         return False
 
 
-def start_console(shop: Shop, port: int) -> str | None:
+def start_console(shop: Root, port: int) -> str | None:
     """The console in the background, outliving the demo, so its URL works when the demo ends.
     One already answering on the port is used as it is. Returns the URL, or None if it did not
     come up (the port is taken by something else, say)."""
@@ -147,7 +148,7 @@ def start_console(shop: Shop, port: int) -> str | None:
     return None
 
 
-def show_console(shop: Shop, port: int) -> None:
+def show_console(shop: Root, port: int) -> None:
     with shop.session() as session:
         token = issue_token(session, get_tenant(session, TENANT).id).token
     url = start_console(shop, port) if port else None

@@ -12,6 +12,7 @@ from cli._context import open_shop
 from cli._output import err, one_line_errors, print_json, table
 from cli.sync import EXIT_HELD
 from domain.entities import get_spec
+from pipeline.retry_quarantine import RetrySelection, retry_quarantined
 from records.errors import InvalidInput
 from services.tenants import get_tenant
 from shop.models import QuarantinedRecord, as_utc
@@ -96,18 +97,17 @@ def retry(
         raise InvalidInput("give either --id or --all, not both")
     if not ids and not every:
         raise InvalidInput("say which records to retry: --id N (repeatable) or --all [--entity E]")
-    from pipeline.retry_quarantine import RetrySelection, retry_quarantined  # Prefect only when needed
-
     shop = open_shop()
     with shop.session() as session:
         tenant_id = get_tenant(session, slug).id
     summaries = retry_quarantined(
-        shop.url,
+        shop.sessions,
         tenant_id,
         slug,
         RetrySelection(tuple(ids or ()), entity),
         shop.settings.lease_seconds,
         page_size=shop.settings.batch_size,
+        secrets=shop.secrets,
     )
     if not summaries:
         err.print(f"{slug} has no unresolved quarantined records{f' of {entity}' if entity else ''} to retry")

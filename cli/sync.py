@@ -124,11 +124,14 @@ def reconcile(
     entity: Annotated[list[str] | None, typer.Option("--entity", help="Only these entities; repeatable.")] = None,
 ) -> None:
     """Delete from the shop what the ERP no longer has (one process each; frees credits)."""
+    from prefect.states import State
+
     from flows.reconcile import reconcile_deletes
 
     with open_shop().session() as session:
         get_tenant(session, slug)
     state = reconcile_deletes(tenant=slug, entities=entity, return_state=True)
+    assert isinstance(state, State)  # return_state=True
     if state.is_completed():
         results = state.result()
         columns = ["entity", "in_erp", "in_shop", "deleted", "credits_freed"]

@@ -3,34 +3,23 @@ the audit log in the same transaction that makes it."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
+from app.root import Root
 from console.auth import Viewer
+from pipeline.retry_quarantine import RetrySelection, retry_quarantined
 from records.errors import InvalidInput, NotFound
 from services.tenant_settings import SettingsChange, apply_settings
 from services.tenants import get_plan
 from shop.audit import record_change
-from shop.db import unit_of_work
 from shop.models import Plan, Tenant
 
 MAX_RETRY_IDS = 500
 
 
-@dataclass(frozen=True)
-class Console:
-    """What the app needs from the outside, built once at start-up."""
-
-    url: str
-    sessions: sessionmaker[Session]
-    lease_seconds: int
-    batch_size: int
-
-
-def change_settings(console: Console, viewer: Viewer, tenant_id: int, change: SettingsChange) -> dict[str, Any]:
-    with unit_of_work(console.url) as session:
+def change_settings(console: Root, viewer: Viewer, tenant_id: int, change: SettingsChange) -> dict[str, Any]:
+    with console.session() as session:
         tenant = session.get_one(Tenant, tenant_id)
         changed = apply_settings(tenant, change)
         if changed:
@@ -38,10 +27,10 @@ def change_settings(console: Console, viewer: Viewer, tenant_id: int, change: Se
         return changed
 
 
-def request_plan(console: Console, viewer: Viewer, tenant_id: int, plan_name: str) -> dict[str, Any]:
+def request_plan(console: Root, viewer: Viewer, tenant_id: int, plan_name: str) -> dict[str, Any]:
     """Recorded, not applied: ops move the tenant (`erp-sync tenant set-plan`) once agreed,
     because a plan change may cost (seed 000)."""
-    with unit_of_work(console.url) as session:
+    with console.session() as session:
         tenant = session.get_one(Tenant, tenant_id)
         current = session.get_one(Plan, tenant.plan_id)
         try:
@@ -55,25 +44,22 @@ def request_plan(console: Console, viewer: Viewer, tenant_id: int, plan_name: st
         return details
 
 
-def retry_quarantined_records(console: Console, viewer: Viewer, tenant: Tenant, ids: list[int]) -> list[dict[str, Any]]:
+def retry_quarantined_records(console: Root, viewer: Viewer, tenant: Tenant, ids: list[int]) -> list[dict[str, Any]]:
     """Retry these quarantined records the way `erp-sync quarantine retry --id` does."""
     if not ids:
         raise InvalidInput("say which quarantined records to retry")
     if len(ids) > MAX_RETRY_IDS:
         raise InvalidInput(f"retry at most {MAX_RETRY_IDS} records at a time, got {len(ids)}")
-    # The retry loads through the pipeline's load step, which brings Prefect along: imported on
-    # first use so the console starts without it.
-    from pipeline.retry_quarantine import RetrySelection, retry_quarantined
-
     summaries = retry_quarantined(
-        console.url,
+        console.sessions,
         tenant.id,
         tenant.slug,
         RetrySelection(tuple(ids)),
-        console.lease_seconds,
-        page_size=console.batch_size,
+        console.settings.lease_seconds,
+        page_size=console.settings.batch_size,
+        secrets=console.secrets,
     )
     results = [{**asdict(s), "exceeded": str(s.exceeded) if s.exceeded else None} for s in summaries]
-    with unit_of_work(console.url) as session:
+    with console.session() as session:
         record_change(session, tenant.id, viewer.actor, "quarantine_retry", {"ids": ids, "results": results})
     return results

@@ -10,13 +10,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.middleware.base import RequestResponseEndpoint
 
+from app.root import process_root
 from app.settings import Settings
 from console import api, views
-from console.actions import Console
 from console.auth import Keys, from_token
 from console.tokens import digest
 from records.errors import InvalidInput, NotFound
-from shop.db import session_factory
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -25,12 +24,7 @@ def create_app(settings: Settings) -> FastAPI:
         description="Credits, processes, storage and controls of each shop; a tenant's token sees only its shop.",
         version="1",
     )
-    app.state.console = Console(
-        url=settings.database_url,
-        sessions=session_factory(settings.database_url),
-        lease_seconds=settings.lease_seconds,
-        batch_size=settings.batch_size,
-    )
+    app.state.console = process_root(settings)
     ops = settings.console_ops_token
     cookie_secret = settings.console_cookie_secret
     app.state.keys = Keys(

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
-from console.actions import Console
+from app.root import Root
 from console.auth import Keys, Viewer, from_request
 from quotas.ledger import Ledger
 
 
-def get_console(request: Request) -> Console:
-    console: Console = request.app.state.console
+def get_console(request: Request) -> Root:
+    console: Root = request.app.state.console
     return console
 
 
@@ -21,7 +21,7 @@ def get_keys(request: Request) -> Keys:
     return keys
 
 
-ConsoleDep = Annotated[Console, Depends(get_console)]
+ConsoleDep = Annotated[Root, Depends(get_console)]
 KeysDep = Annotated[Keys, Depends(get_keys)]
 
 
@@ -44,5 +44,5 @@ ViewerDep = Annotated[Viewer, Depends(required_viewer)]
 MaybeViewerDep = Annotated[Viewer | None, Depends(optional_viewer)]
 
 
-def ledger_of(console: Console) -> Ledger:
-    return Ledger(console.sessions, lease_seconds=console.lease_seconds)
+def ledger_of(console: Root) -> Ledger:
+    return console.ledger

@@ -12,54 +12,61 @@ from prefect.client.schemas.objects import StateType
 from prefect.events.actions import ChangeFlowRunState, SendNotification
 from prefect.events.schemas.automations import EventTrigger, Posture
 
-TENANTS = {"prefect.resource.id": "erp-sync.tenant.*"}  # the resource our quota events carry
-FLOW_RUNS = {"prefect.resource.id": "prefect.flow-run.*"}
+# Typed as EventTrigger.match is: a dict[str, str] is not a dict[str, str | list[str]].
+TENANTS: dict[str, str | list[str]] = {"prefect.resource.id": "erp-sync.tenant.*"}  # our quota events' resource
+FLOW_RUNS: dict[str, str | list[str]] = {"prefect.resource.id": "prefect.flow-run.*"}
 # The runs of the erp-sync pool send a heartbeat this often (the pool's job template sets it);
 # three missed in a row mean the run's process is gone.
 HEARTBEAT_SECONDS = 60
 UNRESPONSIVE_AFTER = timedelta(seconds=3 * HEARTBEAT_SECONDS)
 
 
-def _on(events: set[str], match: dict[str, str]) -> EventTrigger:
+def _on(events: set[str], match: dict[str, str | list[str]]) -> EventTrigger:
     """Fire once per matching event."""
-    return EventTrigger(expect=events, match=match, posture=Posture.Reactive, threshold=1, within=0)
+    return EventTrigger(expect=events, match=match, posture=Posture.Reactive, threshold=1, within=timedelta(0))
 
 
 def automations(block_id: UUID) -> list[Automation]:
     """Each alert reaches ops once: the ledger emits a threshold event once per period and kind."""
 
-    def notify(subject: str, body: str) -> list[SendNotification]:
-        return [SendNotification(block_document_id=block_id, subject=subject, body=body)]
+    def notify(subject: str, body: str) -> SendNotification:
+        return SendNotification(block_document_id=block_id, subject=subject, body=body)
 
     return [
         Automation(
             name="erp-sync: quota exhausted",
             description="A tenant hit its credit ceiling or process budget: its runs stop until an upgrade.",
             trigger=_on({"erp-sync.quota.exhausted"}, TENANTS),
-            actions=notify(
-                "erp-sync: {{ event.resource.name }} stopped at its {{ event.payload.kind }} limit",
-                "{{ event.payload.message }}",
-            ),
+            actions=[
+                notify(
+                    "erp-sync: {{ event.resource.name }} stopped at its {{ event.payload.kind }} limit",
+                    "{{ event.payload.message }}",
+                )
+            ],
         ),
         Automation(
             name="erp-sync: quota threshold",
             description="A tenant crossed 80, 90 or 100 % of its credits or monthly processes.",
             trigger=_on({"erp-sync.quota.threshold"}, TENANTS),
-            actions=notify(
-                "erp-sync: {{ event.resource.name }} at {{ event.payload.threshold }} % "
-                "of its {{ event.payload.kind }}",
-                "{{ event.payload.used }}/{{ event.payload.limit }} {{ event.payload.kind }} used in period "
-                "{{ event.payload.period }}.",
-            ),
+            actions=[
+                notify(
+                    "erp-sync: {{ event.resource.name }} at {{ event.payload.threshold }} % "
+                    "of its {{ event.payload.kind }}",
+                    "{{ event.payload.used }}/{{ event.payload.limit }} {{ event.payload.kind }} used in period "
+                    "{{ event.payload.period }}.",
+                )
+            ],
         ),
         Automation(
             name="erp-sync: run failed",
             description="A flow run failed or crashed (quota stops are Cancelled, not Failed, and stay quiet).",
             trigger=_on({"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}, FLOW_RUNS),
-            actions=notify(
-                "erp-sync: run {{ event.resource.name }} {{ event.event.split('.')[-1] | lower }}",
-                "{{ event.resource.name }}: {{ event.payload.validated_state.message }}",
-            ),
+            actions=[
+                notify(
+                    "erp-sync: run {{ event.resource.name }} {{ event.event.split('.')[-1] | lower }}",
+                    "{{ event.resource.name }}: {{ event.payload.validated_state.message }}",
+                )
+            ],
         ),
     ]
 
@@ -90,6 +97,9 @@ def crash_unresponsive_runs() -> Automation:
             ChangeFlowRunState(
                 state=StateType.CRASHED,
                 message=f"No heartbeat for {UNRESPONSIVE_AFTER.seconds} s: the run's process is gone.",
+                # Prefect's defaults, spelled out: mypy reads a pydantic Field(None) as a required argument.
+                name=None,
+                force=False,
             )
         ],
     )

@@ -7,6 +7,7 @@ nothing, and limits or automations that ops tuned in the UI survive a re-run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 from uuid import UUID
 
 from prefect import get_client
@@ -77,8 +78,10 @@ def tenant_limit_steps(client: SyncPrefectClient, session: Session) -> list[Step
 
 def alerts_block(notify_url: str | None) -> tuple[UUID | None, Step]:
     """The webhook the automations notify: saved from ``notify_url``, or the one saved before."""
+    existing: CustomWebhookNotificationBlock | None
     try:
-        existing: CustomWebhookNotificationBlock | None = CustomWebhookNotificationBlock.load(ALERTS_BLOCK)
+        # Called from sync code, load dispatches (async_dispatch) to its sync variant: the block itself.
+        existing = cast(CustomWebhookNotificationBlock, CustomWebhookNotificationBlock.load(ALERTS_BLOCK))
     except ValueError:  # Prefect's answer for a block that does not exist
         existing = None
     if notify_url is None or (existing is not None and existing.url == notify_url):

@@ -23,6 +23,11 @@ def quarantined(source_ref: str, raw: dict[str, str], reason: str) -> Quarantine
     return Quarantined(source_ref, raw, reason, fingerprint(raw))
 
 
+def raw_row(frame: pd.DataFrame, position: int) -> dict[str, str]:
+    """Row ``position`` of a page's frame as the ERP wrote it: the frame is all text."""
+    return {str(column): str(value) for column, value in frame.iloc[position].items()}
+
+
 @dataclass(frozen=True)
 class Batch:
     """Valid rows ready to diff and load, plus what was rejected and where the source stands."""
@@ -43,7 +48,7 @@ class Batch:
         reason each (in row order); the rest stay as they were."""
         positions = np.flatnonzero(mask)
         refused = [
-            quarantined(f"{self.source}:{self.row_numbers[i]}", self.raw.iloc[i].to_dict(), reason)
+            quarantined(f"{self.source}:{self.row_numbers[i]}", raw_row(self.raw, int(i)), reason)
             for i, reason in zip(positions, reasons, strict=True)
         ]
         keep = ~mask

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from domain.batch import Batch, quarantined
+from domain.batch import Batch, quarantined, raw_row
 from domain.entities import get_spec
 from domain.hashing import row_hashes
 from domain.specs import EntitySpec, FieldSpec
@@ -89,7 +89,7 @@ def _check_lines(spec: FieldSpec, values: pd.Series, reasons: pd.Series) -> pd.S
             reasons.at[index] = f"line {position + 1}: {line_reasons.iat[row]}"
     normalised: dict[Any, list[dict[str, str]]] = {index: [] for index, _ in owners}
     for row, (index, _) in enumerate(owners):
-        normalised[index].append({part.name: flat.at[row, part.name] for part in spec.parts})
+        normalised[index].append({part.name: str(flat.at[row, part.name]) for part in spec.parts})
     return pd.Series(
         [json.dumps(normalised.get(index, []), ensure_ascii=False, sort_keys=True) for index in values.index],
         index=values.index,
@@ -188,7 +188,7 @@ def transform_page(page: Page, spec: EntitySpec) -> Batch:
         else np.arange(page.first_row, page.first_row + len(raw))
     )
     rejected = [
-        quarantined(f"{page.source}:{row_numbers[i]}", raw.iloc[i].to_dict(), reasons.iloc[i])
+        quarantined(f"{page.source}:{row_numbers[i]}", raw_row(raw, int(i)), reasons.iloc[i])
         for i in np.flatnonzero(bad)
     ]
     good = spec.derive(data.loc[~bad].reset_index(drop=True))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_client, get_run_logger
 from prefect.artifacts import create_table_artifact
@@ -21,18 +21,16 @@ from prefect.client.schemas.filters import (
     FlowRunFilterState,
     FlowRunFilterStateType,
 )
-from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.settings import get_settings
+from app.root import process_root
 from domain.entities import SYNC_GROUPS
 from flows.tenancy import run_tags
-from quotas.ledger import Ledger
 from services.outbox import count_waiting
 from services.tenants import list_tenants
-from shop.db import session_factory
 from shop.models import Plan, SyncRun, Tenant
 
 DEFAULT_EVERY_MINUTES = 60  # a group without a schedule hint
@@ -85,9 +83,8 @@ def may_start(target: str, status: str) -> bool:
 
 def due_tenants(target: str, now: dt.datetime) -> list[Due]:
     """Active tenants, not held by their quota (see ``may_start``), with work for ``target``."""
-    settings = get_settings()
-    sessions = session_factory(settings.database_url)
-    ledger = Ledger(sessions, lease_seconds=settings.lease_seconds)
+    root = process_root()
+    sessions, ledger = root.sessions, root.ledger
     with sessions() as session:
         tenant_ids = [tenant.id for tenant in list_tenants(session)]
     due = []
@@ -145,12 +142,16 @@ def dispatch_due_tenants(target: str = "sync-tenant") -> list[dict[str, Any]]:
         if due.tenant in busy:
             logger.info("%s: a %s run is already on its way", due.tenant, target)
             continue
-        run = run_deployment(
-            f"{target}/{target}",
-            parameters=due.parameters,
-            tags=run_tags(due.tenant, due.plan),
-            timeout=0,
-            as_subflow=False,
+        # A sync flow: run_deployment dispatches (async_dispatch) to its sync variant, a FlowRun.
+        run = cast(
+            FlowRun,
+            run_deployment(
+                f"{target}/{target}",
+                parameters=due.parameters,
+                tags=run_tags(due.tenant, due.plan),
+                timeout=0,
+                as_subflow=False,
+            ),
         )
         started.append({**due.parameters, "flow_run_id": str(run.id)})
     if started:

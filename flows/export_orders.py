@@ -9,14 +9,10 @@ from erp_adapters.errors import TransientErpError
 from erp_adapters.orders import order_sink
 from flows.reporting import emit_exhausted, emit_thresholds, publish_export_report
 from flows.tenant_run import start_run
-from pipeline.extract import open_adapter
-from pipeline.send_orders import SendResult, SendTarget
+from pipeline.send_orders import SendResult, SendTarget, export_outbox
 from quotas.errors import QuotaExceeded
-from services.outbox import count_waiting, sendable_ids
-from shop.db import session_factory
+from services.outbox import count_waiting
 from tasks.send_orders import send_batch
-
-ORDERS_PER_BATCH = 100  # one task call per batch: enough to keep Prefect's per-task cost small
 
 
 @flow(name="export-orders", flow_run_name="export orders of {tenant}")
@@ -28,7 +24,7 @@ def export_orders(tenant: str) -> dict[str, int] | State:
     lost); ``Failed`` when the ERP cannot be reached (the next run carries on).
     """
     run = start_run(tenant, "orders")
-    settings, url, tenant_id, ledger = run.settings, run.url, run.tenant_id, run.ledger
+    root, tenant_id = run.root, run.tenant_id
     logger = get_run_logger()
     totals = SendResult()
 
@@ -37,36 +33,28 @@ def export_orders(tenant: str) -> dict[str, int] | State:
         run.finish(state, message, {**counts, "processes": totals.processes})
 
     def waiting() -> int:
-        with session_factory(url)() as session:
+        with root.sessions() as session:
             return count_waiting(session, tenant_id)
 
-    held = ledger.held(tenant_id)
+    held = root.ledger.held(tenant_id)
     if held is not None:
         message = f"held, nothing launched: {held}; {waiting():,} orders wait in the outbox"
         logger.warning("orders %s", message)
         finish(held.state_name, message)
         return Cancelled(name=held.state_name, message=message)
     try:
-        sink = order_sink(open_adapter(url, tenant_id))
         target = SendTarget(
-            url,
+            root.sessions,
             tenant_id,
             tenant,
-            meters_orders=ledger.usage(tenant_id).meters_orders,
+            meters_orders=root.ledger.usage(tenant_id).meters_orders,
             flow_run_id=run.run_id,
-            lease_seconds=settings.lease_seconds,
-            order_lease_seconds=settings.order_lease_seconds,
+            lease_seconds=root.settings.lease_seconds,
+            order_lease_seconds=root.settings.order_lease_seconds,
         )
-        after = 0
-        while not totals.stopped:
-            with session_factory(url)() as session:
-                batch = sendable_ids(session, tenant_id, after, ORDERS_PER_BATCH)
-            if not batch:
-                break
-            result = send_batch(batch, sink, target)
-            totals.add(result)
-            emit_thresholds(result.thresholds)
-            after = batch[-1]
+        export_outbox(
+            target, order_sink(root.adapter(tenant_id)), step=send_batch, thresholds=emit_thresholds, totals=totals
+        )
     except Exception as exc:
         finish("Failed", str(exc))
         raise

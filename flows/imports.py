@@ -26,7 +26,7 @@ def _transform(page: Page, entity: str) -> Batch:
 
 
 def _submit_load(batch: Batch, target: LoadTarget, batch_no: int, dry_run: bool) -> Pending:
-    return load_batch.submit(quote(batch), target, batch_no, dry_run)  # type: ignore[call-overload,no-any-return]
+    return load_batch.submit(quote(batch), target, batch_no, dry_run)  # type: ignore[call-overload]
 
 
 TASK_STEPS = Steps(_transform, _submit_load)
@@ -40,7 +40,8 @@ def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any
     """
     run = start_run(tenant, entity)
     logger = get_run_logger()
-    target = LoadTarget(run.url, run.tenant_id, tenant, run.run_id, run.settings.lease_seconds)
+    root = run.root
+    target = LoadTarget(root.sessions, run.tenant_id, tenant, run.run_id, root.settings.lease_seconds)
     progress = Progress(tenant, entity)
     observer = Observer(
         expected=progress.expect, advanced=progress.advance, thresholds=emit_thresholds, note=logger.info
@@ -50,11 +51,12 @@ def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any
         import_entity(
             target,
             entity,
-            run.settings.batch_size,
+            root.settings.batch_size,
             dry_run=dry_run,
             steps=TASK_STEPS,
             observer=observer,
             outcome=outcome,
+            secrets=root.secrets,
         )
     except Exception as exc:
         run.finish("Failed", str(exc), outcome.totals.counts())
@@ -66,7 +68,7 @@ def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any
         run.finish(outcome.held.state_name, message, totals.counts())
         return Cancelled(name=outcome.held.state_name, message=message)
     progress.finish()
-    publish_report(tenant, entity, totals, run.ledger.usage(run.tenant_id), dry_run)
+    publish_report(tenant, entity, totals, root.ledger.usage(run.tenant_id), dry_run)
     if outcome.stop is not None:
         emit_exhausted(outcome.stop)
         logger.warning("%s; stopped: %s", outcome.summary, outcome.stop)
@@ -96,7 +98,7 @@ def import_flow(group: str, summary: str) -> Flow[[str, bool], dict[str, Any] | 
 
     run.__doc__ = summary
     label = group.replace("_", " ")
-    return flow(run, name=f"import-{group.replace('_', '-')}", flow_run_name=f"import {{tenant}} · {label}")
+    return flow(name=f"import-{group.replace('_', '-')}", flow_run_name=f"import {{tenant}} · {label}")(run)
 
 
 import_products = import_flow("products", "Product variants (one record each) and their templates.")

@@ -3,23 +3,26 @@ notification block (a webhook, Slack, e-mail…), at the end of each of its runs
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
 from uuid import UUID
 
 from prefect import get_run_logger
 from prefect.blocks.abstract import NotificationBlock
 from prefect.blocks.core import Block
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
+from sqlalchemy.orm import Session, sessionmaker
 
 from records.errors import InvalidInput
 from services.owner_alerts import claim_alert, release_alert, unsent_alerts
-from shop.db import session_factory, unit_of_work
+from shop.db import unit_of_work
 from shop.models import Tenant
 
 
-def warn_owner(url: str, tenant_id: int) -> int:
+def warn_owner(sessions: sessionmaker[Session], tenant_id: int) -> int:
     """Send the tenant's unsent alerts of this period; returns how many went out. A send that
     fails leaves the rest for the next run and never fails the run itself."""
-    with session_factory(url)() as session:
+    with sessions() as session:
         tenant = session.get_one(Tenant, tenant_id)
         slug, block_ref = tenant.slug, tenant.alert_block
         pending = unsent_alerts(session, tenant) if block_ref else []
@@ -41,13 +44,15 @@ def warn_owner(url: str, tenant_id: int) -> int:
         return 0
     sent: list[str] = []
     for alert in pending:
-        with unit_of_work(url) as session:
+        with unit_of_work(sessions) as session:
             if not claim_alert(session, alert.id):
                 continue  # another run of the tenant sent it
         try:
-            block.notify(alert.text, subject=alert.subject)
+            # NotificationBlock declares notify async; Prefect's blocks dispatch it (async_dispatch)
+            # to their sync variant when called, as here, from sync code, so it returns None.
+            cast(Callable[..., None], block.notify)(alert.text, subject=alert.subject)
         except Exception as exc:
-            with unit_of_work(url) as session:
+            with unit_of_work(sessions) as session:
                 release_alert(session, alert.id)
             logger.warning(
                 "owner of %s not warned through %s (%s); the rest waits", slug, block_ref, type(exc).__name__
@@ -72,8 +77,16 @@ def owner_webhook_block(tenant: str, url: str) -> str:
 def save_webhook_block(name: str, url: str) -> UUID:
     """Save (or replace) a webhook block that posts ``{"subject", "text"}``: the ops webhook and
     each owner's alike."""
-    block = CustomWebhookNotificationBlock(name=name, url=url, json_data={"subject": "{{subject}}", "text": "{{body}}"})
-    return block.save(name, overwrite=True)
+    block = CustomWebhookNotificationBlock(
+        name=name,
+        url=url,
+        json_data={"subject": "{{subject}}", "text": "{{body}}"},
+        # Prefect's defaults, spelled out: mypy reads a pydantic Field(None) as a required argument.
+        headers=None,
+        cookies=None,
+    )
+    # Called from sync code, save dispatches (async_dispatch) to its sync variant: a UUID, no coroutine.
+    return cast(UUID, block.save(name, overwrite=True))
 
 
 def check_alert_block(reference: str) -> str:

@@ -9,43 +9,37 @@ from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from prefect.states import Cancelled, State
 
-from app.settings import get_settings
-from domain.entities import SYNC_GROUPS
+from app.root import process_root
 from flows.reporting import emit_exhausted, install_log_filter
-from flows.sync_tenant import entities_to_run
 from flows.tenancy import holds_tenant, run_name
-from pipeline.extract import open_source
 from pipeline.load import LoadTarget
-from quotas.ledger import Ledger
+from pipeline.reconcile import reconcile_tenant
+from pipeline.run_plan import groups_to_run
 from services.tenants import get_tenant
-from shop.db import session_factory
 from tasks.reconcile import reconcile_entity
 
 
 @flow(name="reconcile-deletes", flow_run_name=run_name("reconcile"))
 @holds_tenant
 def reconcile_deletes(tenant: str, entities: list[str] | None = None) -> dict[str, Any] | State:
-    """Delete from the shop what the ERP no longer has, children before parents (contacts before
-    customers, stock before products). Each delete is a process and frees its credit, so a tenant
-    at its credit ceiling may reconcile; a spent process budget (pause plans) holds it."""
+    """The pipeline's reconcile of the tenant's groups, one task run per entity
+    (``pipeline.reconcile.reconcile_tenant``)."""
     install_log_filter()
-    settings = get_settings()
-    url = settings.database_url
-    with session_factory(url)() as session:
+    root = process_root()
+    with root.sessions() as session:
         tenant_id = get_tenant(session, tenant).id
-    held = Ledger(session_factory(url), lease_seconds=settings.lease_seconds).held(tenant_id)
-    if held is not None and held.kind == "processes":
-        return Cancelled(name=held.state_name, message=f"held, nothing launched: {held}")
-    target = LoadTarget(url, tenant_id, tenant, str(flow_run.id) if flow_run.id else None, settings.lease_seconds)
-    order = [e for group in entities_to_run(tenant, entities) for e in SYNC_GROUPS[group]]
-    results: dict[str, Any] = {}
-    for entity in reversed(order):
-        result = reconcile_entity(open_source(url, tenant_id, entity), target, entity, settings.batch_size)
-        results[entity] = result.counts()
-        get_run_logger().info("%s: %s", entity, result.counts())
-        if result.exceeded is not None:
-            emit_exhausted(result.exceeded)
-            return Cancelled(name=result.exceeded.state_name, message=str(result.exceeded))
+    run_id = str(flow_run.id) if flow_run.id else None
+    target = LoadTarget(root.sessions, tenant_id, tenant, run_id, root.settings.lease_seconds)
+    groups = groups_to_run(root.sessions, tenant, entities)
+    outcome = reconcile_tenant(target, groups, root.settings.batch_size, secrets=root.secrets, step=reconcile_entity)
+    if outcome.held is not None:
+        return Cancelled(name=outcome.held.state_name, message=f"held, nothing launched: {outcome.held}")
+    results = {entity: result.counts() for entity, result in outcome.results.items()}
+    for entity, counts in results.items():
+        get_run_logger().info("%s: %s", entity, counts)
+    if outcome.exceeded is not None:
+        emit_exhausted(outcome.exceeded)
+        return Cancelled(name=outcome.exceeded.state_name, message=str(outcome.exceeded))
     create_table_artifact(
         table=[{"entity": entity, **counts} for entity, counts in results.items()],
         key=f"{tenant}-reconcile".lower(),

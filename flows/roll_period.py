@@ -8,11 +8,9 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.events import emit_event
 
-from app.settings import get_settings
+from app.root import process_root
 from flows.reporting import tenant_resource
-from quotas.ledger import Ledger
 from services.tenants import list_tenants
-from shop.db import session_factory
 
 
 @flow(name="roll-usage-period", flow_run_name="roll usage period · {timezone}")
@@ -20,12 +18,11 @@ def roll_usage_period(timezone: str = "all") -> list[dict[str, Any]]:
     """Open the current period of every tenant in ``timezone`` ("all": every tenant) and lift the
     holds the old period caused (a spent process budget). Safe to run again: a period that is
     already open is left alone, so one schedule per timezone can fire at its own midnight."""
-    settings = get_settings()
-    sessions = session_factory(settings.database_url)
-    ledger = Ledger(sessions, lease_seconds=settings.lease_seconds)
+    root = process_root()
+    sessions, ledger = root.sessions, root.ledger
     with sessions() as session:
         tenants = [(t.id, t.slug) for t in list_tenants(session) if timezone in ("all", t.timezone)]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for tenant_id, slug in tenants:
         period, opened = ledger.open_period(tenant_id)
         status = ledger.refresh_status(tenant_id)

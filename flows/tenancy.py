@@ -12,11 +12,10 @@ from uuid import UUID
 from prefect import get_client, tags
 from prefect.runtime import flow_run
 
-from app.settings import get_settings
+from app.root import process_root
 from flows.concurrency import limits_for, tenant_slots
 from flows.reporting import install_log_filter
 from services.tenants import get_tenant
-from shop.db import session_factory
 from shop.models import Plan
 
 R = TypeVar("R")
@@ -52,7 +51,7 @@ def run_name(verb: str) -> Callable[[], str]:
 
 def read_scope(slug: str) -> TenantScope:
     """The tenant's plan and limits; an unknown tenant fails here, before anything is created."""
-    with session_factory(get_settings().database_url)() as session:
+    with process_root().sessions() as session:
         tenant = get_tenant(session, slug)
         plan = session.get_one(Plan, tenant.plan_id).name
         return TenantScope(slug, plan, limits_for(slug, dict(tenant.erp_options)))

@@ -1,5 +1,5 @@
-"""What every per-tenant flow run starts with: its tenant, settings and ledger, and how it is
-recorded in ``sync_runs`` when it ends."""
+"""What every per-tenant flow run starts with: its tenant and the process's composition root, and
+how it is recorded in ``sync_runs`` when it ends."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from dataclasses import dataclass
 
 from prefect.runtime import flow_run
 
-from app.settings import Settings, get_settings
+from app.root import Root, process_root
 from flows.owner_alerts import warn_owner
 from flows.reporting import install_log_filter
-from quotas.ledger import Ledger
 from services.tenants import get_tenant
-from shop.db import session_factory, unit_of_work
 from shop.models import now_utc
 from shop.runs import record_run
 
@@ -23,22 +21,14 @@ class TenantRun:
     tenant: str
     tenant_id: int
     entity: str
-    settings: Settings
+    root: Root
     run_id: str | None
     started: dt.datetime
-
-    @property
-    def url(self) -> str:
-        return self.settings.database_url
-
-    @property
-    def ledger(self) -> Ledger:
-        return Ledger(session_factory(self.url), lease_seconds=self.settings.lease_seconds)
 
     def finish(self, state: str, message: str, counts: dict[str, int]) -> None:
         """Record the run's outcome in ``sync_runs``, then warn the shop owner of any quota alert
         not yet sent (this run's, or one an earlier run could not send)."""
-        with unit_of_work(self.url) as session:
+        with self.root.session() as session:
             record_run(
                 session,
                 tenant_id=self.tenant_id,
@@ -49,13 +39,13 @@ class TenantRun:
                 started_at=self.started,
                 counts=counts,
             )
-        warn_owner(self.url, self.tenant_id)
+        warn_owner(self.root.sessions, self.tenant_id)
 
 
 def start_run(tenant: str, entity: str) -> TenantRun:
     """Resolve the tenant (an unknown one fails the run with one line) and note the start."""
     install_log_filter()
-    settings = get_settings()
-    with session_factory(settings.database_url)() as session:
+    root = process_root()
+    with root.sessions() as session:
         tenant_id = get_tenant(session, tenant).id
-    return TenantRun(tenant, tenant_id, entity, settings, str(flow_run.id) if flow_run.id else None, now_utc())
+    return TenantRun(tenant, tenant_id, entity, root, str(flow_run.id) if flow_run.id else None, now_utc())

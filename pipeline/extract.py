@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from erp_adapters.base import ErpAdapter
 from erp_adapters.errors import AdapterConfigError, TransientErpError
 from erp_adapters.registry import create_adapter
 from pipeline.retry import RETRY_DELAYS, pause_before
 from records.erp import Cursor, Entity, Page
 from shop.cursors import read_cursor
-from shop.db import session_factory
 from shop.models import Tenant
 
 
@@ -46,32 +47,31 @@ class Source:
         return self.adapter.estimate(Entity(entity), self.cursor)
 
 
-def resolve_secret(name: str) -> str:
-    """An ERP password from the environment or, failing that, a Prefect Secret block."""
-    if name in os.environ:
-        return os.environ[name]
-    from prefect.blocks.system import Secret
+Secrets = Callable[[str], str]  # a secret's name -> its value
 
+
+def from_environment(name: str) -> str:
+    """A secret from the environment only: the composition root's ``secrets`` also asks Prefect."""
     try:
-        return str(Secret.load(name.lower().replace("_", "-")).get())
-    except ValueError:
-        raise AdapterConfigError(
-            f"secret '{name}' is neither an environment variable nor a Prefect Secret block"
-        ) from None
+        return os.environ[name]
+    except KeyError:
+        raise AdapterConfigError(f"secret '{name}' is not an environment variable") from None
 
 
-def open_adapter(url: str, tenant_id: int) -> ErpAdapter:
+def open_adapter(sessions: sessionmaker[Session], tenant_id: int, secrets: Secrets = from_environment) -> ErpAdapter:
     """The tenant's adapter, built from its options and, if it has one, its secret."""
-    with session_factory(url)() as session:
+    with sessions() as session:
         tenant = session.get_one(Tenant, tenant_id)
         options: dict[str, Any] = dict(tenant.erp_options)
         secret_name, kind = tenant.erp_secret_name, tenant.erp_kind
     if secret_name:
-        options["password"] = resolve_secret(secret_name)
+        options["password"] = secrets(secret_name)
     return create_adapter(kind, options)
 
 
-def open_source(url: str, tenant_id: int, entity: str) -> Source:
-    with session_factory(url)() as session:
+def open_source(
+    sessions: sessionmaker[Session], tenant_id: int, entity: str, secrets: Secrets = from_environment
+) -> Source:
+    with sessions() as session:
         cursor = read_cursor(session, tenant_id, entity)
-    return Source(open_adapter(url, tenant_id), cursor)
+    return Source(open_adapter(sessions, tenant_id, secrets), cursor)

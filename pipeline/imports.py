@@ -15,7 +15,7 @@ from typing import Protocol
 from domain.batch import Batch
 from domain.entities import get_spec
 from domain.transform import drop_repeated, transform_page
-from pipeline.extract import open_source
+from pipeline.extract import Secrets, from_environment, open_source
 from pipeline.load import LoadResult, LoadTarget, load
 from pipeline.retry_quarantine import RetrySelection, orphan_ids, retry_quarantined
 from quotas.errors import QuotaExceeded
@@ -23,7 +23,6 @@ from quotas.ledger import Ledger
 from quotas.thresholds import ThresholdCrossed
 from records.erp import Page
 from shop.bulk import holds_any
-from shop.db import session_factory
 
 
 class Pending(Protocol):
@@ -116,6 +115,7 @@ def import_entity(
     steps: Steps | None = None,
     observer: Observer = QUIET,
     outcome: ImportOutcome | None = None,
+    secrets: Secrets = from_environment,
 ) -> ImportOutcome:
     """Import ``entity`` for ``target``'s tenant from its saved cursor.
 
@@ -124,7 +124,7 @@ def import_entity(
     A read or transform failure raises after the batch in flight has been counted; a caller that
     passes its own ``outcome`` keeps the counts of such a run.
     """
-    ledger = Ledger(session_factory(target.url), lease_seconds=target.lease_seconds)
+    ledger = Ledger(target.sessions, lease_seconds=target.lease_seconds)
     outcome = outcome or ImportOutcome(entity)
     outcome.held = ledger.held(target.tenant_id)
     if outcome.held is not None:
@@ -133,8 +133,8 @@ def import_entity(
         ledger.recount_credits(target.tenant_id)
     if steps is None:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"load-{entity}") as loader:
-            return _run_batches(target, entity, batch_size, dry_run, plain_steps(loader), observer, outcome)
-    return _run_batches(target, entity, batch_size, dry_run, steps, observer, outcome)
+            return _run_batches(target, entity, batch_size, dry_run, plain_steps(loader), observer, outcome, secrets)
+    return _run_batches(target, entity, batch_size, dry_run, steps, observer, outcome, secrets)
 
 
 def _run_batches(
@@ -145,6 +145,7 @@ def _run_batches(
     steps: Steps,
     observer: Observer,
     outcome: ImportOutcome,
+    secrets: Secrets,
 ) -> ImportOutcome:
     totals = outcome.totals
     waiting = 0  # records the rest of the export holds beyond the stop, counted without writing
@@ -166,7 +167,7 @@ def _run_batches(
         outcome.stop = result.exceeded
 
     try:
-        source = open_source(target.url, target.tenant_id, entity)
+        source = open_source(target.sessions, target.tenant_id, entity, secrets)
         target = replace(target, first_import=not holds_any_record(target, entity))
         observer.expected(source.estimate(entity))
         seen: set[tuple[str, ...]] = set()  # keys of this run's earlier pages: a repeat is a duplicate
@@ -182,7 +183,7 @@ def _run_batches(
         if loading is not None:
             settle()
         if outcome.stop is None and not dry_run:
-            outcome.stop = heal_orphans(target, entity, totals, observer)
+            outcome.stop = heal_orphans(target, entity, totals, observer, secrets)
     except Exception:
         if loading is not None:
             # A failed read or transform: the batch in flight still counts. If that load failed
@@ -197,20 +198,24 @@ def _run_batches(
 
 
 def holds_any_record(target: LoadTarget, entity: str) -> bool:
-    with session_factory(target.url)() as session:
+    with target.sessions() as session:
         return holds_any(session, get_spec(entity).table, target.tenant_id)
 
 
-def heal_orphans(target: LoadTarget, entity: str, totals: RunTotals, observer: Observer) -> QuotaExceeded | None:
+def heal_orphans(
+    target: LoadTarget, entity: str, totals: RunTotals, observer: Observer, secrets: Secrets
+) -> QuotaExceeded | None:
     """Records quarantined because their parent was missing (a contact before its customer) are
     retried at the end of every import of their entity, so they load once the parent arrives."""
     if get_spec(entity).parent is None:
         return None
-    ids = orphan_ids(target.url, target.tenant_id, entity)
+    ids = orphan_ids(target.sessions, target.tenant_id, entity)
     if not ids:
         return None
     selection = RetrySelection(tuple(ids), entity)
-    summaries = retry_quarantined(target.url, target.tenant_id, target.tenant, selection, target.lease_seconds)
+    summaries = retry_quarantined(
+        target.sessions, target.tenant_id, target.tenant, selection, target.lease_seconds, secrets=secrets
+    )
     for summary in summaries:
         totals.written += summary.processes
         totals.credits += summary.credits

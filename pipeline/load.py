@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
+from sqlalchemy.orm import Session, sessionmaker
 
 from domain.batch import Batch
 from domain.entities import get_spec
@@ -18,15 +19,15 @@ from quotas.ledger import Ledger
 from quotas.thresholds import ThresholdCrossed
 from shop import cursors
 from shop.bulk import compare_hashes, existing_hashes, upsert_frame
-from shop.db import session_factory, unit_of_work
+from shop.db import unit_of_work
 from shop.quarantine import quarantine
 
 
 @dataclass(frozen=True)
 class LoadTarget:
-    """Where a batch goes; small and serialisable, so it can be a task parameter."""
+    """Where a batch goes: the shop database's sessions and whose batch it is."""
 
-    url: str
+    sessions: sessionmaker[Session]
     tenant_id: int
     tenant: str
     flow_run_id: str | None = None
@@ -66,7 +67,7 @@ def diff(batch: Batch, target: LoadTarget) -> Diff:
     if target.first_import:
         return Diff(batch.rows, batch.rows.iloc[:0], 0)
     spec = get_spec(batch.entity)
-    with session_factory(target.url)() as session:
+    with target.sessions() as session:
         found = compare_hashes(session, spec.table, target.tenant_id, spec.key, batch.rows)
     return Diff(batch.rows[found.new], batch.rows[found.changed], int(found.unchanged.sum()))
 
@@ -81,7 +82,7 @@ def without_orphans(batch: Batch, target: LoadTarget) -> Batch:
     if parent is None or batch.rows.empty:
         return batch
     wanted = batch.rows[parent.column]
-    with session_factory(target.url)() as session:
+    with target.sessions() as session:
         known = existing_hashes(session, parent.table, target.tenant_id, parent.key, wanted.unique())
     orphan = (~wanted.isin(list(known))).to_numpy()
     if not orphan.any():
@@ -99,11 +100,12 @@ def load(
     if not dry_run:  # a dry run cannot know which parents the same run would create
         batch = without_orphans(batch, target)
     delta = diff(batch, target)
-    counts = {"fetched": batch.fetched, "unchanged": delta.unchanged, "quarantined": len(batch.rejected)}
+    fetched, quarantined = batch.fetched, len(batch.rejected)
     if dry_run:
         new = len(delta.new)
-        return LoadResult(**counts, written=new + len(delta.changed), created=new, credits=new if spec.credited else 0)
-    ledger = Ledger(session_factory(target.url), lease_seconds=target.lease_seconds)
+        credits = new if spec.credited else 0
+        return LoadResult(fetched, delta.unchanged, new + len(delta.changed), new, credits, quarantined)
+    ledger = Ledger(target.sessions, lease_seconds=target.lease_seconds)
     idempotency_key = f"{target.tenant}:{target.flow_run_id}:{batch.entity}:{batch_no}"
     with BatchGuard(ledger, target.tenant_id, idempotency_key, credited=spec.credited) as guard:
         admission = guard.admit(new=len(delta.new), updates=len(delta.changed))
@@ -112,7 +114,7 @@ def load(
         created = delta.new.head(min(admission.new, admission.writes - len(updates)))
         writes = pd.concat([updates, created]) if len(created) else updates
         complete = admission.exceeded is None and not guard.already_applied
-        with unit_of_work(target.url) as session:
+        with unit_of_work(target.sessions) as session:
             spec.before_write(session, target.tenant_id, writes)
             done = upsert_frame(session, spec.table, target.tenant_id, writes[[*spec.columns, "row_hash"]], spec.key)
             quarantine(session, target.tenant_id, batch.entity, batch.rejected, target.flow_run_id)
@@ -131,7 +133,9 @@ def load(
                 flow_run_id=target.flow_run_id,
             )
     return LoadResult(
-        **{**counts, "unchanged": delta.unchanged + len(writes) - written},
+        fetched=fetched,
+        unchanged=delta.unchanged + len(writes) - written,
+        quarantined=quarantined,
         written=written,
         created=inserted,
         credits=inserted if spec.credited else 0,

@@ -7,18 +7,19 @@ deleted; an ERP that lists nothing at all is refused rather than emptying the sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from domain.entities import get_spec
+from domain.entities import SYNC_GROUPS, get_spec
 from erp_adapters.errors import MalformedSource
-from pipeline.extract import Source
+from pipeline.extract import Secrets, Source, from_environment, open_source
 from pipeline.load import LoadTarget
 from quotas.errors import QuotaExceeded
 from quotas.guard import BatchGuard
 from quotas.ledger import Ledger
 from records.erp import Entity
 from shop.bulk import delete_keys, shop_keys
-from shop.db import session_factory, unit_of_work
+from shop.db import unit_of_work
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def erp_keys(source: Source, entity: str, page_size: int) -> set[tuple[str, ...]
 def reconcile(source: Source, target: LoadTarget, entity: str, page_size: int) -> ReconcileResult:
     spec = get_spec(entity)
     in_erp = erp_keys(source, entity, page_size)
-    with session_factory(target.url)() as session:
+    with target.sessions() as session:
         in_shop = shop_keys(session, spec.table, target.tenant_id, spec.key)
     gone = sorted(in_shop - in_erp)
     if not gone:
@@ -63,14 +64,51 @@ def reconcile(source: Source, target: LoadTarget, entity: str, page_size: int) -
         raise MalformedSource(
             f"{entity}: the ERP's export lists no records; refusing to delete all {len(in_shop):,} from the shop"
         )
-    ledger = Ledger(session_factory(target.url), lease_seconds=target.lease_seconds)
+    ledger = Ledger(target.sessions, lease_seconds=target.lease_seconds)
     key = f"{target.tenant}:{target.flow_run_id}:{entity}:deletes"
     with BatchGuard(ledger, target.tenant_id, key, credited=False) as guard:
         admission = guard.admit(new=0, updates=len(gone))
         doomed = gone[: admission.writes]
-        with unit_of_work(target.url) as session:
+        with unit_of_work(target.sessions) as session:
             before = ledger.recount_in(session, target.tenant_id).total
             deleted = delete_keys(session, spec.table, target.tenant_id, spec.key, doomed)
             guard.commit(session, new_written=0, written=deleted, entity=entity, flow_run_id=target.flow_run_id)
             freed = before - ledger.recount_in(session, target.tenant_id).total
     return ReconcileResult(entity, len(in_erp), len(in_shop), deleted, freed, admission.exceeded)
+
+
+ReconcileStep = Callable[[Source, LoadTarget, str, int], ReconcileResult]
+
+
+@dataclass
+class TenantReconcile:
+    results: dict[str, ReconcileResult] = field(default_factory=dict)
+    held: QuotaExceeded | None = None  # the process budget is spent: nothing was launched
+
+    @property
+    def exceeded(self) -> QuotaExceeded | None:
+        return next((r.exceeded for r in self.results.values() if r.exceeded is not None), None)
+
+
+def reconcile_tenant(
+    target: LoadTarget,
+    groups: list[str],
+    page_size: int,
+    *,
+    secrets: Secrets = from_environment,
+    step: ReconcileStep = reconcile,
+) -> TenantReconcile:
+    """Delete from the shop what the ERP no longer has, children before parents (contacts before
+    customers, stock before products). Each delete is a process and frees its credit, so a tenant
+    at its credit ceiling may reconcile; a spent process budget (pause plans) holds it. A quota
+    stop ends the reconcile at that entity."""
+    held = Ledger(target.sessions, lease_seconds=target.lease_seconds).held(target.tenant_id)
+    if held is not None and held.kind == "processes":
+        return TenantReconcile(held=held)
+    outcome = TenantReconcile()
+    for entity in reversed([e for group in groups for e in SYNC_GROUPS[group]]):
+        source = open_source(target.sessions, target.tenant_id, entity, secrets)
+        result = outcome.results[entity] = step(source, target, entity, page_size)
+        if result.exceeded is not None:
+            break
+    return outcome

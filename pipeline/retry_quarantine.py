@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from uuid import uuid4
 
 import pandas as pd
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from domain.batch import fingerprint
 from domain.entities import SPECS, get_spec
@@ -22,14 +22,14 @@ from domain.specs import EntitySpec
 from domain.transform import DUPLICATE, transform_page
 from erp_adapters.base import ErpAdapter
 from erp_adapters.errors import AdapterConfigError, MalformedSource
-from pipeline.extract import open_source
+from pipeline.extract import Secrets, from_environment, open_adapter
 from pipeline.load import ORPHAN_REASON, LoadTarget, load
 from quotas.errors import QuotaExceeded
 from quotas.ledger import Ledger
 from records.erp import Entity, Page
 from records.errors import InvalidInput
 from shop.bulk import compare_hashes
-from shop.db import session_factory, unit_of_work
+from shop.db import unit_of_work
 from shop.models import QuarantinedRecord
 from shop.quarantine import (
     Quarantined,
@@ -94,13 +94,14 @@ class _Stored:
 
 
 def retry_quarantined(
-    url: str,
+    sessions: sessionmaker[Session],
     tenant_id: int,
     tenant_slug: str,
     selection: RetrySelection,
     lease_seconds: int = 900,
     *,
     page_size: int = 5000,
+    secrets: Secrets = from_environment,
 ) -> list[RetrySummary]:
     """One summary per entity retried, in dependency order (customers before their contacts),
     in pages of at most ``page_size`` records, each page one guarded load.
@@ -108,19 +109,19 @@ def retry_quarantined(
     A tenant held by its quota launches nothing. A quota stop mid-retry stores what fits and
     leaves the rest quarantined; the summaries then carry the stop in ``exceeded``.
     """
-    with session_factory(url)() as session:
+    with sessions() as session:
         stored = [_snapshot(r) for r in _select(session, tenant_id, tenant_slug, selection)]
     by_entity = _by_entity(stored)
     if not by_entity:
         return []
-    ledger = Ledger(session_factory(url), lease_seconds=lease_seconds)
+    ledger = Ledger(sessions, lease_seconds=lease_seconds)
     held = ledger.held(tenant_id)
     if held is not None:
         return [RetrySummary(e, len(rs), 0, len(rs), waiting=len(rs), exceeded=held) for e, rs in by_entity]
     ledger.recount_credits(tenant_id)
-    adapter = open_source(url, tenant_id, by_entity[0][0]).adapter
+    adapter = open_adapter(sessions, tenant_id, secrets)
     # Fits the 36-character run-id columns; each retry is metered under its own idempotency keys.
-    target = LoadTarget(url, tenant_id, tenant_slug, f"quarantine-retry-{uuid4().hex[:19]}", lease_seconds)
+    target = LoadTarget(sessions, tenant_id, tenant_slug, f"quarantine-retry-{uuid4().hex[:19]}", lease_seconds)
     batch_numbers = itertools.count()
     summaries: list[RetrySummary] = []
     stop: QuotaExceeded | None = None
@@ -156,9 +157,9 @@ def _select(
     return records
 
 
-def orphan_ids(url: str, tenant_id: int, entity: str) -> list[int]:
+def orphan_ids(sessions: sessionmaker[Session], tenant_id: int, entity: str) -> list[int]:
     """The entity's open records that were waiting for their parent."""
-    with session_factory(url)() as session:
+    with sessions() as session:
         return [r.id for r in list_quarantined(session, tenant_id, entity) if r.reason.endswith(ORPHAN_REASON)]
 
 
@@ -196,7 +197,7 @@ def _retry_group(
     except (MalformedSource, AdapterConfigError) as exc:
         # The mapping still lacks a required column: every record fails again, for that reason.
         reason = str(exc).removeprefix(f"{SOURCE}: ")
-        with unit_of_work(target.url) as session:
+        with unit_of_work(target.sessions) as session:
             still = [Quarantined(r.source_ref, r.raw, reason, r.fingerprint) for r in group]
             quarantine(session, target.tenant_id, spec.name, still, target.flow_run_id)
         return RetrySummary(spec.name, len(group), 0, len(group))
@@ -208,7 +209,7 @@ def _retry_group(
     passed = [group[n - 1] for n in batch.row_numbers]  # the page starts at row 1: aligned with batch.rows
     result = load(replace(batch, rejected=rejected), target, batch_no, save_cursor=False)
 
-    with unit_of_work(target.url) as session:
+    with unit_of_work(target.sessions) as session:
         in_shop = compare_hashes(session, spec.table, target.tenant_id, spec.key, batch.rows).unchanged
         loaded = [r.id for r, ok in zip(passed, in_shop, strict=True) if ok]
         mark_resolved(session, target.tenant_id, loaded)

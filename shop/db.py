@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +32,9 @@ def _prepare_sqlite(engine: Engine) -> None:
 POSTGRES_DRIVER = "postgresql+psycopg"
 
 
-@lru_cache(maxsize=8)
-def get_engine(url: str) -> Engine:
-    """One engine per URL and process; created on first use, never at import time.
+def create_shop_engine(url: str) -> Engine:
+    """The shop database's engine; the composition root (``app.root``) makes one per database and
+    process, migrations a short-lived one of their own.
 
     Every Postgres URL (``postgresql://``, ``postgresql+psycopg2://``) runs on psycopg 3: the bulk
     writes rely on its binary COPY, and one driver means one code path to test.
@@ -52,14 +51,14 @@ def get_engine(url: str) -> Engine:
     return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def session_factory(url: str) -> sessionmaker[Session]:
-    return sessionmaker(get_engine(url), expire_on_commit=False)
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
 
 
 @contextmanager
-def unit_of_work(url: str) -> Iterator[Session]:
+def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose transaction commits when the block ends normally and rolls back otherwise."""
-    with session_factory(url)() as session, session.begin():
+    with sessions() as session, session.begin():
         yield session
 
 

@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
-from shop.db import get_engine
+from shop.db import create_shop_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -34,8 +34,12 @@ def downgrade(url: str, revision: str = "base") -> None:
 
 
 def current_revision(url: str) -> str | None:
-    with get_engine(url).connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    engine = create_shop_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
 
 
 def head_revision(url: str) -> str | None:
@@ -62,7 +66,6 @@ def scratch_database(server_url: str, prefix: str, *, migrated: bool = True) -> 
             upgrade(url)
         yield url
     finally:
-        get_engine(url).dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -6,15 +6,12 @@ import shlex
 
 from typer.testing import CliRunner, Result
 
-from app.settings import get_settings
 from cli.main import app
 
 
 def invoke(database_url: str, args: str, expect: int = 0, env: dict[str, str] | None = None) -> Result:
-    get_settings.cache_clear()
     runner = CliRunner()
     result = runner.invoke(app, shlex.split(args), env={"ERP_SYNC_DATABASE_URL": database_url, **(env or {})})
-    get_settings.cache_clear()
     assert result.exit_code == expect, (
         f"`erp-sync {args}` exited {result.exit_code}, expected {expect}\n"
         f"stdout: {result.stdout}\nstderr: {result.stderr}\n{result.exception!r}"

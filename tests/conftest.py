@@ -11,11 +11,10 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.settings import get_settings
 from quotas.ledger import Ledger
 from services.tenants import add_tenant
 from shop import migrate
-from shop.db import session_factory, unit_of_work
+from tests.db import session_factory, unit_of_work
 
 pytest_plugins = ["tests.tryton.server"]  # a real Tryton server, for the tryton adapter's tests
 
@@ -93,6 +92,4 @@ def shop_env(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("ERP_SYNC_DATABASE_URL", pg_url)
     monkeypatch.setenv("ERP_SYNC_BATCH_SIZE", str(E2E_BATCH_SIZE))
     monkeypatch.delenv("ERP_SYNC_LEASE_SECONDS", raising=False)
-    get_settings.cache_clear()
     yield pg_url
-    get_settings.cache_clear()

@@ -4,7 +4,7 @@ straight into the database."""
 from __future__ import annotations
 
 from console.tokens import issue_token
-from shop.db import unit_of_work
+from tests.db import unit_of_work
 
 OPS = "ops-token-for-tests"
 

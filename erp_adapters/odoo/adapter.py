@@ -18,6 +18,7 @@ from erp_adapters.odoo.partners import CONTACTS, CUSTOMERS
 from erp_adapters.odoo.products import PRODUCTS
 from erp_adapters.odoo.push import find_sale_order, push_sale_order
 from erp_adapters.odoo.reading import OdooSource, count_changed, source_pages
+from erp_adapters.options import Options
 from records.erp import Cursor, Entity, Page
 from records.orders import ShopOrder
 
@@ -35,19 +36,17 @@ class OdooAdapter:
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> OdooAdapter:
-        missing = [key for key in ("url", "db", "username") if not options.get(key)]
-        if missing:
-            raise AdapterConfigError(f"odoo: option {', '.join(repr(key) for key in missing)} is required")
-        if not options.get("password"):
-            raise AdapterConfigError("odoo: no password: give the tenant --secret-name with the API key's name")
-        timeout = _number(options, "timeout", 30.0)
-        retries = int(_number(options, "retries", 5))
-        backoff = _number(options, "backoff", 0.5)
+        given = Options("odoo", options)
+        given.require(("url", "db", "username"), "option {} is required")
+        given.require(("password",), "no password: give the tenant --secret-name with the API key's name")
+        timeout = given.number("timeout", 30.0)
+        retries = given.count("retries", 5)
+        backoff = given.number("backoff", 0.5)
         client = OdooClient(
-            str(options["url"]),
-            str(options["db"]),
-            str(options["username"]),
-            str(options["password"]),
+            given.text("url"),
+            given.text("db"),
+            given.text("username"),
+            given.text("password"),
             timeout=timeout,
             retries=retries,
             backoff=backoff,
@@ -82,14 +81,3 @@ def _source(entity: Entity) -> OdooSource:
     except KeyError:
         imported = ", ".join(SOURCES)
         raise AdapterConfigError(f"odoo: importing {entity} is not supported yet ({imported} are)") from None
-
-
-def _number(options: dict[str, Any], key: str, default: float) -> float:
-    raw = options.get(key, default)
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise AdapterConfigError(f"odoo: option '{key}' must be a number, got '{raw}'") from None
-    if value < 0:
-        raise AdapterConfigError(f"odoo: option '{key}' must not be negative, got {raw}")
-    return value

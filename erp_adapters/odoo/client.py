@@ -18,10 +18,9 @@ import itertools
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from erp_adapters.errors import AdapterConfigError, ErpError, MalformedSource, NoAnswer, TransientErpError
+from erp_adapters.http import retry_policy, retrying_session
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 # Odoo's exceptions that mean "this data is refused", as opposed to a fault in Odoo or the network.
@@ -30,29 +29,6 @@ REFUSALS = frozenset({"odoo.exceptions.ValidationError", "odoo.exceptions.UserEr
 
 class OdooRefused(ErpError):
     """Odoo refused the call because of the data sent (its message says what to fix)."""
-
-
-def _retry(
-    total: int, backoff: float, statuses: tuple[int, ...], read: int | None = None, other: int | None = None
-) -> Retry:
-    return Retry(
-        total=total,
-        read=read,
-        other=other,
-        status_forcelist=statuses,
-        allowed_methods=frozenset({"POST"}),
-        backoff_factor=backoff,
-        backoff_jitter=backoff,
-        respect_retry_after_header=True,
-        raise_on_status=False,  # the last answer is mapped to one clear error by the client
-    )
-
-
-def _session(retry: Retry) -> requests.Session:
-    session = requests.Session()
-    session.mount("http://", HTTPAdapter(max_retries=retry))
-    session.mount("https://", HTTPAdapter(max_retries=retry))
-    return session
 
 
 class OdooClient:
@@ -73,8 +49,8 @@ class OdooClient:
         self._timeout = timeout
         self._uid: int | None = None
         self._ids = itertools.count(1)
-        self._reads = _session(_retry(retries, backoff, RETRY_STATUSES))
-        self._writes = _session(_retry(retries, backoff, (429,), read=0, other=0))
+        self._reads = retrying_session(retry_policy(total=retries, statuses=RETRY_STATUSES, backoff=backoff))
+        self._writes = retrying_session(retry_policy(total=retries, statuses=(429,), backoff=backoff, read=0, other=0))
 
     @property
     def timeout(self) -> float:

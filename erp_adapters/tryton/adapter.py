@@ -12,6 +12,7 @@ import pandas as pd
 
 from erp_adapters.base import Capability
 from erp_adapters.errors import AdapterConfigError
+from erp_adapters.options import Options
 from erp_adapters.tryton.client import Transport, TrytonClient
 from erp_adapters.tryton.listings import LISTINGS, Listing, Record
 from erp_adapters.tryton.orders import find_sale, push_sale
@@ -47,22 +48,21 @@ class TrytonAdapter:
         optionally ``look_back_minutes`` (default 5), ``confirm_orders`` (default true),
         ``warehouse`` (code; default the first), ``timeout_seconds``, ``retries`` and
         ``calls_per_second`` (per server; default 20, 0 for no limit)."""
-        missing = [key for key in _REQUIRED if not options.get(key)]
-        if missing:
-            raise AdapterConfigError(f"tryton: missing option {', '.join(map(repr, missing))}")
-        if urlsplit(str(options["url"])).password:  # it would end up in logs and error lines
+        given = Options("tryton", options)
+        given.require(_REQUIRED, "missing option {}")
+        if urlsplit(given.text("url")).password:  # it would end up in logs and error lines
             raise AdapterConfigError("tryton: the url must not carry a password; use the tenant's secret")
         transport = Transport(
-            timeout=(5.0, _number(options, "timeout_seconds", 120.0)),
-            retries=int(_number(options, "retries", 5)),
-            calls_per_second=_number(options, "calls_per_second", Transport.calls_per_second),
+            timeout=(5.0, given.number("timeout_seconds", 120.0)),
+            retries=given.count("retries", 5),
+            calls_per_second=given.number("calls_per_second", Transport.calls_per_second),
         )
         client = TrytonClient(
-            str(options["url"]), str(options["database"]), str(options["user"]), str(options["password"]), transport
+            given.text("url"), given.text("database"), given.text("user"), given.text("password"), transport
         )
-        look_back = dt.timedelta(minutes=_number(options, "look_back_minutes", DEFAULT_LOOK_BACK.total_seconds() / 60))
-        warehouse = str(options["warehouse"]) if options.get("warehouse") else None
-        return cls(client, look_back, _flag(options.get("confirm_orders", True)), warehouse)
+        look_back = dt.timedelta(minutes=given.number("look_back_minutes", DEFAULT_LOOK_BACK.total_seconds() / 60))
+        warehouse = given.text("warehouse") if options.get("warehouse") else None
+        return cls(client, look_back, given.flag("confirm_orders", True), warehouse)
 
     def fetch(self, entity: Entity, since: Cursor | None, page_size: int) -> Iterator[Page]:
         if page_size < 1:
@@ -136,23 +136,3 @@ def _window(listing: Listing, since: Cursor | None) -> Window:
 def _now() -> dt.datetime:
     # Tryton stamps records in UTC without a zone; the look-back absorbs clock skew.
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def _number(options: dict[str, Any], key: str, default: float) -> float:
-    value = options.get(key, default)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise AdapterConfigError(f"tryton: option '{key}' must be a number, got {value!r}") from None
-    if number < 0:
-        raise AdapterConfigError(f"tryton: option '{key}' cannot be negative, got {value!r}")
-    return number
-
-
-def _flag(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    lowered = str(value).strip().lower()
-    if lowered not in ("true", "false", "yes", "no", "1", "0"):
-        raise AdapterConfigError(f"tryton: option 'confirm_orders' must be true or false, got {value!r}")
-    return lowered in ("true", "yes", "1")

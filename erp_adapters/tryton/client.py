@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from erp_adapters.errors import AdapterConfigError, ErpError, MalformedSource, TransientErpError
+from erp_adapters.http import retry_policy, retrying_session
 from erp_adapters.tryton.codec import dumps, loads
 from erp_adapters.tryton.pacing import endpoint_of, wait_for_slot
 
@@ -46,27 +46,17 @@ class Transport:
     calls_per_second: float = 20.0  # per server, shared by every client in the process; 0: no limit
 
     def retry(self, *, writes: bool) -> Retry:
-        return Retry(
+        return retry_policy(
             total=self.retries,
             connect=self.retries,
             read=0 if writes else self.retries,
             status=self.retries,
             other=0,
-            allowed_methods=None,  # JSON-RPC is all POST: which calls are safe is decided above
-            status_forcelist=(429, 503) if writes else (429, 500, 502, 503, 504),
-            backoff_factor=self.backoff,
+            methods=None,  # JSON-RPC is all POST: which calls are safe is decided above
+            statuses=(429, 503) if writes else (429, 500, 502, 503, 504),
+            backoff=self.backoff,
             backoff_max=self.backoff_max,
-            backoff_jitter=self.backoff,
-            respect_retry_after_header=True,
-            raise_on_status=False,  # the last answer is turned into one of our errors below
         )
-
-
-def _session(retry: Retry) -> requests.Session:
-    session = requests.Session()
-    session.mount("http://", HTTPAdapter(max_retries=retry))
-    session.mount("https://", HTTPAdapter(max_retries=retry))
-    return session
 
 
 class TrytonClient:
@@ -79,8 +69,8 @@ class TrytonClient:
         self.login = login
         self._password = password
         self.transport = transport or Transport()
-        self._reads = _session(self.transport.retry(writes=False))
-        self._writes = _session(self.transport.retry(writes=True))
+        self._reads = retrying_session(self.transport.retry(writes=False))
+        self._writes = retrying_session(self.transport.retry(writes=True))
         self._ids = itertools.count(1)
         self._authorization: str | None = None
         self.context: dict[str, Any] = {}

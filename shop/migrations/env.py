@@ -1,16 +1,18 @@
-"""Alembic environment: the URL comes from the caller (``shop.migrate``) or from settings."""
+"""Alembic environment: the URL comes from the caller (``shop.migrate`` sets it for `erp-sync db upgrade`)."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from app.settings import get_settings
-from shop.db import get_engine
+from shop.db import create_shop_engine
 from shop.models import Base
 
-url = context.config.get_main_option("sqlalchemy.url") or get_settings().database_url
+url = context.config.get_main_option("sqlalchemy.url")
+if not url:
+    raise SystemExit("no database URL: run the migrations with `erp-sync db upgrade`")
+engine = create_shop_engine(url)
 
-with get_engine(url).connect() as connection:
+with engine.connect() as connection:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
@@ -20,3 +22,4 @@ with get_engine(url).connect() as connection:
     with context.begin_transaction():
         context.run_migrations()
     connection.commit()
+engine.dispose()

@@ -26,10 +26,10 @@ from app.settings import Settings
 from console import create_app
 from devkit.loopback import free_port
 from devkit.samples import write_customers, write_products, write_sales_reps, write_stock
-from shop.db import session_factory
 from shop.models import AuditEntry, Tenant
 from tests.cli_helpers import invoke
 from tests.console_helpers import token_for
+from tests.db import session_factory
 from tests.e2e.test_customers_flow import sync, tenant
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from devkit.samples import write_customers
 from quotas.ledger import Ledger, count_credits
 from services.tenants import add_tenant
-from shop.db import session_factory, unit_of_work
 from shop.models import Contact, Customer, QuarantinedRecord
+from tests.db import session_factory, unit_of_work
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
 

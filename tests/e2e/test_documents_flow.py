@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.settings import get_settings
 from devkit.samples import (
     write_admin_users,
     write_customers,
@@ -25,8 +24,8 @@ from devkit.samples import (
 from domain.staff import add_admin
 from quotas.ledger import Ledger, count_credits
 from shop import migrate
-from shop.db import session_factory, unit_of_work
 from shop.models import AdminUser, DeliveryNote, Invoice, PendingOrder
+from tests.db import session_factory, unit_of_work
 from tests.e2e.test_customers_flow import count, reasons, sync, tenant
 from tests.e2e.test_reconcile_flow import reconcile
 
@@ -138,7 +137,6 @@ def test_documents_on_the_embedded_default(tmp_path: Path, monkeypatch: pytest.M
     url = f"sqlite:///{tmp_path / 'shop.db'}"
     migrate.upgrade(url)
     monkeypatch.setenv("ERP_SYNC_DATABASE_URL", url)
-    get_settings.cache_clear()
     drop = tmp_path / "drop"
     erp_with_documents(drop)
     _, slug = tenant(url, drop, DOCUMENT_GROUPS)

@@ -24,9 +24,9 @@ from quotas.ledger import Ledger, Usage
 from records.orders import ShopOrder, ShopOrderLine
 from services.outbox import place_order
 from services.tenants import add_tenant, save_plan
-from shop.db import session_factory, unit_of_work
 from shop.models import Order, SyncRun, Tenant, UsageEvent, now_utc
 from tests.cli_helpers import invoke
+from tests.db import session_factory, unit_of_work
 from tests.fakes.odoo_server import FakeOdoo
 from tests.fakes.odoo_tenant import odoo_tenant as connect_odoo
 

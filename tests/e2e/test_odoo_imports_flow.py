@@ -8,9 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from app.settings import get_settings
-from shop.db import session_factory
 from shop.models import Contact, Customer, ProductVariant, QuarantinedRecord
+from tests.db import session_factory
 from tests.fakes.odoo_server import FakeOdoo
 from tests.fakes.odoo_tenant import odoo_tenant
 
@@ -32,7 +31,6 @@ def test_variants_come_in_pages_and_a_re_read_costs_only_the_change(
     from flows.sync_tenant import sync_tenant
 
     monkeypatch.setenv("ERP_SYNC_BATCH_SIZE", "3")
-    get_settings.cache_clear()
     tenant_id, slug = odoo_tenant(pg_url, odoo, monkeypatch, plan="starter", entities=["products"], timeout=1)
 
     first = sync_tenant(tenant=slug, return_state=True)

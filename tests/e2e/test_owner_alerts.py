@@ -17,9 +17,9 @@ from devkit.samples import write_products
 from quotas import PlanTerms
 from quotas.periods import period_for
 from services.tenants import save_plan
-from shop.db import session_factory, unit_of_work
 from shop.models import Alert, Tenant, now_utc
 from tests.cli_helpers import invoke
+from tests.db import session_factory, unit_of_work
 from tests.webhook_inbox import WebhookInbox
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")

@@ -12,9 +12,9 @@ from devkit.samples import write_products, write_stock
 from flows.sync_tenant import sync_tenant
 from quotas import PlanTerms
 from services.tenants import save_plan
-from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, StockLevel, UsagePeriod
 from tests.cli_helpers import invoke
+from tests.db import session_factory, unit_of_work
 from tests.e2e.test_customers_flow import sync, tenant
 from tests.e2e.test_documents_flow import rewrite
 

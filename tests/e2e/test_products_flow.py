@@ -28,9 +28,9 @@ from quotas import PlanTerms
 from quotas.ledger import Ledger, Usage, count_credits
 from records.erp import Page
 from services.tenants import save_plan
-from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, QuarantinedRecord, SyncCursor, SyncRun, Tenant, UsageEvent, UsagePeriod
 from tests.cli_helpers import invoke
+from tests.db import session_factory, unit_of_work
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
 
@@ -357,7 +357,7 @@ def usage_events(pg_url: str, tenant_id: int) -> list[tuple[str, str, int]]:
 def test_retried_load_does_not_count_twice(make_tenant: Any, pg_url: str, tmp_path: Path) -> None:
     tenant_id, slug = make_tenant("starter", path=str(tmp_path))
     run_id = str(uuid.uuid4())
-    target = LoadTarget(pg_url, tenant_id, slug, run_id, lease_seconds=60)
+    target = LoadTarget(session_factory(pg_url), tenant_id, slug, run_id, lease_seconds=60)
     batch = transform_page(page_of(catalogue(40)), PRODUCTS)
 
     first = load(batch, target, batch_no=0)
@@ -384,7 +384,7 @@ def test_retry_after_a_crash_returns_the_orphan_reservation(make_tenant: Any, pg
     assert (usage(pg_url, tenant_id).processes_reserved, usage(pg_url, tenant_id).credits_reserved) == (25, 25)
 
     batch = transform_page(page_of(catalogue(25)), PRODUCTS)
-    result = load(batch, LoadTarget(pg_url, tenant_id, slug, run_id, lease_seconds=600), batch_no=0)
+    result = load(batch, LoadTarget(session_factory(pg_url), tenant_id, slug, run_id, lease_seconds=600), batch_no=0)
 
     assert (result.written, result.created, result.exceeded) == (25, 25, None)
     figures = usage(pg_url, tenant_id)

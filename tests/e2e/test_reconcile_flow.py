@@ -12,8 +12,8 @@ from flows.dispatch import due_tenants
 from quotas import PlanTerms
 from quotas.ledger import Ledger, count_credits
 from services.tenants import save_plan
-from shop.db import session_factory, unit_of_work
 from shop.models import now_utc
+from tests.db import session_factory, unit_of_work
 from tests.e2e.test_customers_flow import sync, tenant
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")

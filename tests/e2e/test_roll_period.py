@@ -10,8 +10,8 @@ from sqlalchemy import update
 
 from quotas.periods import period_for
 from services.tenants import add_tenant
-from shop.db import unit_of_work
 from shop.models import Tenant, now_utc
+from tests.db import unit_of_work
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
 

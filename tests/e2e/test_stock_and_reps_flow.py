@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from devkit.samples import write_products, write_sales_reps, write_stock
 from quotas.ledger import Ledger, count_credits
-from shop.db import session_factory
 from shop.models import StockLevel
+from tests.db import session_factory
 from tests.e2e.test_customers_flow import reasons, sync, tenant
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")

@@ -15,12 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from app.settings import get_settings
 from quotas.ledger import Ledger, Usage
 from records.orders import ShopOrder, ShopOrderLine
 from services.outbox import place_order
 from services.tenants import add_tenant
-from shop.db import session_factory, unit_of_work
 from shop.models import (
     AdminUser,
     Contact,
@@ -34,6 +32,7 @@ from shop.models import (
     StockLevel,
     now_utc,
 )
+from tests.db import session_factory, unit_of_work
 from tests.tryton.server import ADMIN_PASSWORD, TrytonServer
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
@@ -58,9 +57,7 @@ CREDITED = ("products", "sales_reps", "admin_users", "customers", "contacts")
 def tryton_env(shop_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv(SECRET, ADMIN_PASSWORD)
     monkeypatch.setenv("ERP_SYNC_BATCH_SIZE", "500")  # 2,500 variants in a handful of batches
-    get_settings.cache_clear()
     yield shop_env
-    get_settings.cache_clear()
 
 
 def tenant(pg_url: str, server: TrytonServer, groups: list[str] = GROUPS) -> tuple[int, str]:

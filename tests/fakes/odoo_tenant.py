@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from services.tenants import add_tenant
-from shop.db import unit_of_work
+from tests.db import unit_of_work
 from tests.fakes.odoo_server import FakeOdoo
 
 

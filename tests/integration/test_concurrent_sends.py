@@ -12,8 +12,8 @@ from pipeline.send_orders import SendResult, SendTarget, send_orders
 from quotas.ledger import Ledger
 from records.orders import ShopOrder, ShopOrderLine
 from services.outbox import place_order, sendable_ids
-from shop.db import session_factory, unit_of_work
 from shop.models import now_utc
+from tests.db import session_factory, unit_of_work
 from tests.fakes.odoo_server import FakeOdoo
 
 ORDERS = 200
@@ -38,7 +38,9 @@ def test_two_workers_never_send_an_order_twice(pg_url: str, make_tenant) -> None
         for number in numbers:
             line = ShopOrderLine("SKU-1", Decimal(1), Decimal(10))
             place_order(session, tenant_id, ShopOrder(number, "C0001", now_utc(), (line,)))
-    target = SendTarget(pg_url, tenant_id, slug, meters_orders=False, lease_seconds=60, order_lease_seconds=60)
+    target = SendTarget(
+        session_factory(pg_url), tenant_id, slug, meters_orders=False, lease_seconds=60, order_lease_seconds=60
+    )
     results: tuple[list[SendResult], list[SendResult]] = ([], [])
     with fake.running():
         options = {"url": fake.url, "db": fake.db, "username": fake.login, "password": fake.password}

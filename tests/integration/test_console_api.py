@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from quotas.ledger import Ledger
 from quotas.report import quota_report
-from shop.db import session_factory, unit_of_work
 from shop.models import AuditEntry, ConsoleToken, Order, ProductVariant, Tenant
 from tests.cli_helpers import invoke
 from tests.console_helpers import OPS, token_for
+from tests.db import session_factory, unit_of_work
 from tests.integration.test_quarantine_cli import first_sync, map_price_to_importe, new_tenant, records
 
 

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from console.auth import COOKIE
-from shop.db import session_factory
 from shop.models import AuditEntry, Tenant
 from tests.console_helpers import OPS, token_for
+from tests.db import session_factory
 from tests.integration.test_quarantine_cli import first_sync, map_price_to_importe, new_tenant, records
 
 

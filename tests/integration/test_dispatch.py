@@ -9,11 +9,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import update
 
-from app.settings import get_settings
 from flows.dispatch import due_groups, due_tenants
 from services.tenants import add_tenant
-from shop.db import unit_of_work
 from shop.models import Order, SyncRun, Tenant
+from tests.db import unit_of_work
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
@@ -22,9 +21,7 @@ NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 def shop(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A database of its own: the dispatcher looks at every tenant there is."""
     monkeypatch.setenv("ERP_SYNC_DATABASE_URL", sqlite_url)
-    get_settings.cache_clear()
     yield sqlite_url
-    get_settings.cache_clear()
 
 
 def tenant(url: str, slug: str, *, entities: list[str], every: dict[str, int] | None = None, **values: object) -> int:

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from quotas import BatchGuard, LeaseExpired, Ledger, PlanTerms
 from services.tenants import save_plan
-from shop.db import session_factory, unit_of_work
 from shop.models import Alert, Reservation, UsageEvent
+from tests.db import session_factory, unit_of_work
 
 
 class Clock:

@@ -26,9 +26,6 @@ def scratch_pg():  # type: ignore[no-untyped-def]
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     yield f"{PG_SERVER}/{name}"
-    from shop.db import get_engine
-
-    get_engine(f"{PG_SERVER}/{name}").dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
 

@@ -21,8 +21,8 @@ from services.outbox import (
     sendable_ids,
     unclaim,
 )
-from shop.db import unit_of_work
 from shop.models import Order, OrderLine, now_utc
+from tests.db import unit_of_work
 
 LEASE = dt.timedelta(seconds=60)
 

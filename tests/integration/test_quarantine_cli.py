@@ -17,10 +17,10 @@ from pipeline.load import LoadTarget
 from quotas.ledger import Ledger
 from records.quarantine import Quarantined
 from shop.cursors import read_cursor
-from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, QuarantinedRecord, SyncCursor, Tenant, UsageEvent
 from shop.quarantine import quarantine
 from tests.cli_helpers import invoke
+from tests.db import session_factory, unit_of_work
 
 # The ERP fills "Precio" only for some articles; the real retail price is always in "Importe",
 # a column no alias matches. Rows with an empty "Precio" are quarantined ("missing price") until
@@ -53,7 +53,9 @@ def new_tenant(url: str, folder: Path, plan: str = "starter") -> tuple[int, str]
 
 def first_sync(url: str, tenant_id: int, slug: str) -> None:
     """The pipeline's import, without the Prefect flow around it."""
-    import_entity(LoadTarget(url, tenant_id, slug, f"sync-{uuid.uuid4().hex[:8]}", 60), "products", 100)
+    import_entity(
+        LoadTarget(session_factory(url), tenant_id, slug, f"sync-{uuid.uuid4().hex[:8]}", 60), "products", 100
+    )
 
 
 def map_price_to_importe(url: str, tenant_id: int) -> None:

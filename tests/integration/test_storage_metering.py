@@ -10,9 +10,9 @@ from pathlib import Path
 from domain.staff import add_admin
 from quotas.storage import database_bytes, measure_storage
 from services.tenants import add_tenant
-from shop.db import session_factory, unit_of_work
 from shop.models import Tenant
 from tests.cli_helpers import invoke
+from tests.db import session_factory, unit_of_work
 
 
 def new_tenant(url: str, drop: Path) -> int:

@@ -22,8 +22,8 @@ from pipeline.load import LoadTarget
 from pipeline.reconcile import reconcile
 from quotas.ledger import Ledger, count_credits
 from services.tenants import add_tenant
-from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, QuarantinedRecord
+from tests.db import session_factory, unit_of_work
 
 SKUS = [f"SKU-{n:03d}" for n in range(40)]
 
@@ -50,10 +50,10 @@ def export(folder: Path, erp: dict[str, int], bad: int, version: int) -> None:
 
 def sync_and_reconcile(url: str, tenant_id: int, slug: str, run: str) -> bool:
     """Whether reconciling ran; it refuses an ERP that lists nothing (the shop is never emptied)."""
-    target = LoadTarget(url, tenant_id, slug, run)
+    target = LoadTarget(session_factory(url), tenant_id, slug, run)
     import_entity(target, "products", 7)  # small pages: batches cross rows
     try:
-        reconcile(open_source(url, tenant_id, "products"), target, "products", 7)
+        reconcile(open_source(session_factory(url), tenant_id, "products"), target, "products", 7)
     except MalformedSource:
         return False
     return True

@@ -25,7 +25,7 @@ import pipeline.load
 from pipeline import imports
 from pipeline.load import LoadTarget
 from quotas.ledger import Booking, Ledger
-from shop.db import get_engine
+from tests.db import root_for, session_factory
 
 # (owner, attribute): the boundaries of one batch, in the order they are crossed.
 BOUNDARIES: tuple[tuple[Any, str], ...] = (
@@ -67,11 +67,12 @@ class Crossings:
 
 def import_entity(url: str, tenant_id: int, tenant: str, entity: str, batch_size: int, lease_seconds: int) -> None:
     """One run: every page from the saved cursor through transform and guarded load."""
-    imports.import_entity(LoadTarget(url, tenant_id, tenant, str(uuid.uuid4()), lease_seconds), entity, batch_size)
+    target = LoadTarget(session_factory(url), tenant_id, tenant, str(uuid.uuid4()), lease_seconds)
+    imports.import_entity(target, entity, batch_size)
 
 
 def _child(report: Connection, kill_at: int | None, args: tuple[Any, ...]) -> None:
-    get_engine(args[0]).dispose(close=False)  # never reuse the parent's pooled connections
+    root_for(args[0]).engine.dispose(close=False)  # never reuse the parent's pooled connections
     crossings = Crossings(kill_at)
     crossings.arm()
     import_entity(*args)

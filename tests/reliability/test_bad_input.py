@@ -23,8 +23,8 @@ from erp_adapters.errors import ErpError
 from pipeline.extract import open_source
 from pipeline.load import LoadTarget, load
 from services.tenants import add_tenant
-from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, QuarantinedRecord, SyncCursor
+from tests.db import session_factory, unit_of_work
 
 pytestmark = pytest.mark.reliability
 
@@ -111,12 +111,14 @@ def check_file(pg_url: str, rows: list[tuple[str, ...]], header: tuple[str, ...]
         tenant_id = add_tenant(
             session, slug, "corporate", erp_kind="csv_files", erp_options={"path": str(folder)}, entities=[]
         ).id
-    target = LoadTarget(pg_url, tenant_id, slug, "bad-input")
+    target = LoadTarget(session_factory(pg_url), tenant_id, slug, "bad-input")
 
     fetched = written = unchanged = rejected = 0
     seen: set[tuple[str, ...]] = set()
     try:
-        for batch_no, page in enumerate(open_source(pg_url, tenant_id, "products").pages("products", 3)):
+        for batch_no, page in enumerate(
+            open_source(session_factory(pg_url), tenant_id, "products").pages("products", 3)
+        ):
             result = load(drop_repeated(transform_page(page, PRODUCTS), seen), target, batch_no)
             fetched += result.fetched
             written, unchanged, rejected = (

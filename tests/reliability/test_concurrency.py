@@ -13,15 +13,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.settings import get_settings
 from devkit.samples import write_customers, write_products
 from flows.sync_tenant import sync_tenant
 from quotas import PlanTerms
 from quotas.ledger import Ledger, count_credits
 from services.tenants import save_plan
-from shop.db import session_factory, unit_of_work
 from shop.models import Customer, ProductVariant, QuarantinedRecord, UsageEvent
 from tests.cli_helpers import invoke
+from tests.db import session_factory, unit_of_work
 from tests.e2e.test_customers_flow import tenant
 
 pytestmark = [pytest.mark.reliability, pytest.mark.usefixtures("prefect_harness", "shop_env")]
@@ -99,7 +98,6 @@ def test_overlapping_tenants_synced_at_once_stay_apart(pg_url: str, tmp_path: Pa
 
 def test_32_runs_over_8_tenants_at_once(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ERP_SYNC_BATCH_SIZE", "5000")  # production batches: a run is one batch per entity
-    get_settings.cache_clear()
     with unit_of_work(pg_url) as session:
         save_plan(session, PlanTerms("load-380", PLAN_CREDITS))
     slugs: dict[str, int] = {}

@@ -19,8 +19,8 @@ from erp_adapters.csv_files.adapter import CsvFilesAdapter
 from quotas.ledger import Ledger
 from records.erp import Entity
 from services.tenants import add_tenant
-from shop.db import session_factory, unit_of_work
 from shop.models import ProductTemplate, ProductVariant, QuarantinedRecord, Reservation, SyncCursor, UsageEvent
+from tests.db import session_factory, unit_of_work
 from tests.reliability.kill_points import run_in_child
 
 VARIANTS, BATCH, LEASE_SECONDS = 200, 25, 5  # a lease outlives a slow batch on a loaded machine

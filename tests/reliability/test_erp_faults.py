@@ -15,15 +15,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.settings import get_settings
 from erp_adapters.errors import ErpError, MalformedSource, TransientErpError
 from erp_adapters.odoo import OdooAdapter
 from erp_adapters.registry import create_adapter
 from flows.sync_tenant import sync_tenant
 from pipeline.retry import RETRY_DELAYS, RETRY_JITTER
 from records.erp import Entity
-from shop.db import session_factory
 from shop.models import ProductVariant, QuarantinedRecord, SyncCursor, UsageEvent
+from tests.db import session_factory
 from tests.fakes.odoo_server import FakeOdoo
 from tests.fakes.odoo_tenant import odoo_tenant
 
@@ -185,7 +184,6 @@ def erp_prices(fake: FakeOdoo) -> dict[str, Decimal]:
 def changed_run(pg_url: str, odoo: FakeOdoo, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, Any]:
     """A tenant synced once, then every variant's price changed in Odoo: (id, slug, shop before)."""
     monkeypatch.setenv("ERP_SYNC_BATCH_SIZE", str(PAGE))
-    get_settings.cache_clear()
     tenant_id, slug = odoo_tenant(
         pg_url, odoo, monkeypatch, plan="starter", entities=["products"], timeout=TIMEOUT, retries=RETRIES
     )

@@ -24,11 +24,10 @@ from prefect.client.schemas.filters import (
 from prefect.logging.handlers import APILogHandler
 from sqlalchemy import inspect, text
 
-from app.settings import get_settings
 from flows.sync_tenant import sync_tenant
-from shop.db import get_engine
 from shop.models import Base
 from tests.cli_helpers import invoke
+from tests.db import root_for
 from tests.fakes.odoo_server import FakeOdoo
 
 pytestmark = [pytest.mark.reliability, pytest.mark.usefixtures("prefect_harness", "shop_env")]
@@ -79,7 +78,7 @@ def prefect_texts(slugs: list[str]) -> dict[str, list[str]]:
 
 def shop_db_rows(pg_url: str) -> dict[str, list[str]]:
     """Every row of every table of the shop DB, as Postgres renders it as text (JSON columns too)."""
-    engine = get_engine(pg_url)
+    engine = root_for(pg_url).engine
     with engine.connect() as conn:
         return {
             table: list(conn.scalars(text(f'SELECT CAST(t AS text) FROM "{table}" AS t')))
@@ -101,7 +100,6 @@ def test_failed_syncs_leak_the_password_nowhere(
     for name in (None, "urllib3", "requests", "prefect"):  # each of these sets its own level
         caplog.set_level(logging.DEBUG, logger=name)
     monkeypatch.setenv("ERP_SYNC_BATCH_SIZE", "2")
-    get_settings.cache_clear()
     in_env = f"ODOO_KEY_{uuid.uuid4().hex[:8].upper()}"
     monkeypatch.setenv(in_env, PASSWORD)
     in_block = f"ODOO_BLOCK_{uuid.uuid4().hex[:8].upper()}"

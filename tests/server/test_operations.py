@@ -31,8 +31,8 @@ from sqlalchemy import func, select, update
 
 from devkit.samples import write_products
 from quotas.ledger import Ledger
-from shop.db import session_factory, unit_of_work
 from shop.models import ProductVariant, SyncRun, Tenant
+from tests.db import session_factory, unit_of_work
 from tests.server.conftest import Ops
 from tests.webhook_inbox import WebhookInbox
 
