@@ -29,7 +29,7 @@ class SyncOutcome:
 
 def run_sync(slug: str, entities: list[str] | None, dry_run: bool, show_progress: bool = True) -> SyncOutcome:
     """Run the sync-tenant flow in this process and say how it ended."""
-    from flows.reporting import Progress as FlowProgress
+    from flows.reporting import listening
     from flows.sync_tenant import sync_tenant
 
     with Progress(
@@ -48,11 +48,8 @@ def run_sync(slug: str, entities: list[str] | None, dry_run: bool, show_progress
                 tasks[entity] = bar.add_task(f"{slug} · {entity}", total=expected)
             bar.update(tasks[entity], completed=done)
 
-        FlowProgress.listener = listen
-        try:
+        with listening(listen):
             state = sync_tenant(tenant=slug, entities=entities, dry_run=dry_run, return_state=True)
-        finally:
-            FlowProgress.listener = None
     return outcome_of(state)
 
 

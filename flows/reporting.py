@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict
 from typing import Any, cast
 from uuid import UUID
@@ -48,10 +51,25 @@ def publish_export_report(tenant: str, row: dict[str, Any]) -> None:
     )
 
 
-class Progress:
-    """A progress artifact in the UI, and an optional listener (the CLI's progress bar)."""
+# Called with (entity, rows done, rows expected): the CLI's progress bar.
+ProgressListener = Callable[[str, int, int | None], None]
+# A context variable, not a global: Prefect copies the caller's context into the threads that run
+# its tasks and subflows, so only the runs started inside ``listening()`` report to the listener.
+_listener: ContextVar[ProgressListener | None] = ContextVar("progress_listener", default=None)
 
-    listener: Any = None  # set by the CLI: called with (entity, rows_done, rows_expected)
+
+@contextmanager
+def listening(listener: ProgressListener) -> Iterator[None]:
+    """Runs started in the block report their rows to ``listener`` as they go."""
+    token = _listener.set(listener)
+    try:
+        yield
+    finally:
+        _listener.reset(token)
+
+
+class Progress:
+    """A progress artifact in the UI, and the listener of ``listening()`` if one is set."""
 
     def __init__(self, tenant: str, entity: str, expected: int | None = None) -> None:
         self.entity, self.expected, self.done = entity, expected, 0
@@ -73,8 +91,9 @@ class Progress:
         self.done += rows
         if self.expected:
             update_progress_artifact(self._id, min(100.0, 100.0 * self.done / self.expected))
-        if Progress.listener is not None:
-            Progress.listener(self.entity, self.done, self.expected)
+        listener = _listener.get()
+        if listener is not None:
+            listener(self.entity, self.done, self.expected)
 
     def finish(self) -> None:
         update_progress_artifact(self._id, 100.0)

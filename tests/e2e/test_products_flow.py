@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from domain.products import PRODUCTS
 from domain.transform import transform_page
+from flows.reporting import listening
 from pipeline.load import LoadTarget, load
 from quotas import PlanTerms
 from quotas.ledger import Ledger, Usage, count_credits
@@ -181,9 +182,14 @@ def tenant_with_export(make_tenant: Any, tmp_path: Path, rows: Sequence[Row], pl
 def test_full_import_in_several_batches(make_tenant: Any, pg_url: str, tmp_path: Path) -> None:
     rows = catalogue(300)
     tenant_id, slug = tenant_with_export(make_tenant, tmp_path, rows)
+    heard: list[tuple[str, int, int | None]] = []
 
-    state = sync(slug)
+    with listening(lambda entity, done, expected: heard.append((entity, done, expected))):
+        state = sync(slug)
 
+    # The CLI's progress bar hears every batch as it settles: 300 rows in batches of 50.
+    assert [done for _, done, _ in heard] == [50, 100, 150, 200, 250, 300]
+    assert {(entity, expected) for entity, _, expected in heard} == {("products", 300)}
     counts = products_result(state)
     assert counts == {
         "fetched": 300,
