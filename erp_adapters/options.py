@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from erp_adapters.errors import AdapterConfigError
 
@@ -28,6 +29,13 @@ class Options:
     def text(self, key: str) -> str:
         """A required option (checked with ``require`` first) as text."""
         return str(self.values[key])
+
+    def url(self, key: str) -> str:
+        """A required address that must not carry a password: it would end up in logs and error lines."""
+        value = self.text(key)
+        if urlsplit(value).password:
+            raise AdapterConfigError(f"{self.adapter}: the {key} must not carry a password; use the tenant's secret")
+        return value
 
     def number(self, key: str, default: float) -> float:
         """A non-negative number: seconds, a rate, a count."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,7 +20,7 @@ from erp_adapters.csv_files.mapping import resolve_fields
 from erp_adapters.csv_files.order_files import find_order_file, write_order_file
 from erp_adapters.csv_files.reader import count_rows, read_chunks
 from erp_adapters.documents import DOCUMENTS, NUMBER, fold_lines, whole_documents
-from erp_adapters.errors import AdapterConfigError
+from erp_adapters.errors import AdapterConfigError, TransientErpError
 from records.erp import Cursor, Entity, Page
 from records.orders import ShopOrder
 
@@ -82,7 +83,8 @@ class CsvFilesAdapter:
             if done.get(drop_file.name) == drop_file.signature:
                 continue
             finished = _bounded({**done, drop_file.name: drop_file.signature}, files)
-            yield from self._file_pages(entity, drop_file, _rows_done(cursor, drop_file), page_size, done, finished)
+            with _reading(drop_file.name):
+                yield from self._file_pages(entity, drop_file, _rows_done(cursor, drop_file), page_size, done, finished)
             done = finished
 
     def estimate(self, entity: Entity, since: Cursor | None) -> int | None:
@@ -90,14 +92,18 @@ class CsvFilesAdapter:
         cursor = since or {}
         files = self._drop_files(entity)
         done = _remembered(cursor, files)
-        pending = [f for f in files if done.get(f.name) != f.signature]
-        return sum(max(count_rows(f.path) - _rows_done(cursor, f), 0) for f in pending)
+        left = 0
+        for drop_file in (f for f in files if done.get(f.name) != f.signature):
+            with _reading(drop_file.name):
+                left += max(count_rows(drop_file.path) - _rows_done(cursor, drop_file), 0)
+        return left
 
     def snapshot(self, entity: Entity, page_size: int) -> Iterator[Page]:
         """The newest export of the entity: drops are full exports, so it lists all the ERP has."""
         files = self._drop_files(entity)
         if files:
-            yield from self._file_pages(entity, files[-1], 0, page_size, {}, {})
+            with _reading(files[-1].name):
+                yield from self._file_pages(entity, files[-1], 0, page_size, {}, {})
 
     def fields_for(self, entity: Entity, columns: Sequence[str]) -> dict[str, str]:
         """The tenant's mapping and the default aliases applied to ``columns``."""
@@ -157,9 +163,20 @@ class CsvFilesAdapter:
             raise AdapterConfigError(f"csv_files: drop folder '{self.folder}' does not exist") from None
         files = []
         for path in paths:
-            stat = path.stat()
+            with _reading(path.name):
+                stat = path.stat()
             files.append(_DropFile(path, stat.st_mtime_ns, f"{stat.st_size}:{stat.st_mtime_ns}"))
         return sorted(files, key=lambda drop_file: (drop_file.mtime_ns, drop_file.name))
+
+
+@contextmanager
+def _reading(name: str) -> Iterator[None]:
+    """An export the OS cannot read (gone since it was listed, no permission, an I/O error on a
+    network share) is one line naming the file; a later run may find it readable."""
+    try:
+        yield
+    except OSError as exc:
+        raise TransientErpError(f"{name}: cannot be read: {exc.strerror or exc}") from None
 
 
 def _is_export(path: Path, prefix: str) -> bool:

@@ -43,7 +43,7 @@ class OdooAdapter:
         retries = given.count("retries", 5)
         backoff = given.number("backoff", 0.5)
         client = OdooClient(
-            given.text("url"),
+            given.url("url"),
             given.text("db"),
             given.text("username"),
             given.text("password"),

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from erp_adapters.errors import MalformedSource
+from erp_adapters.errors import AdapterConfigError, MalformedSource
 from erp_adapters.odoo.client import OdooClient
 from records.erp import Cursor, Page
 
@@ -47,8 +47,13 @@ def source_pages(client: OdooClient, source: OdooSource, since: Cursor | None, p
     cursor = since or {}
     changed_since = cursor.get("write_date")
     domain = _domain(source, changed_since)
-    after_id = int(cursor.get("after_id", 0))
+    after_id = cursor.get("after_id", 0)
     newest = str(cursor.get("newest") or changed_since or "")
+    if not isinstance(after_id, int) or isinstance(after_id, bool) or after_id < 0:
+        raise AdapterConfigError(f"odoo: stored cursor id must be a whole number, got {after_id!r}")
+    for stamp in (changed_since, newest):
+        if stamp and not _is_stamp(stamp):
+            raise AdapterConfigError(f"odoo: stored cursor date is not an Odoo timestamp: {stamp!r}")
     first_row = 1
     pending = _read(client, source, domain, after_id, page_size)
     while pending:

@@ -30,6 +30,7 @@ from devkit.samples import HEADER, product_rows, write_rows
 from erp_adapters.base import ErpAdapter
 from erp_adapters.errors import AdapterConfigError, ErpError, MalformedSource, TransientErpError
 from erp_adapters.odoo.reading import LOOK_BACK as ODOO_LOOK_BACK
+from erp_adapters.orders import order_sink
 from erp_adapters.registry import create_adapter
 from erp_adapters.tryton.adapter import DEFAULT_LOOK_BACK as TRYTON_LOOK_BACK
 from erp_adapters.tryton.listings import LISTINGS
@@ -117,7 +118,7 @@ class CsvHarness(Harness):
         "row_wider_than_header": MalformedSource,
         "empty_export": MalformedSource,
         "corrupt_xlsx": MalformedSource,
-        "unreadable_export": ErpError,  # which subclass is undocumented; it must be one
+        "unreadable_export": TransientErpError,  # adapter.py: _reading(); a later run may read it
         "no_drop_folder": AdapterConfigError,
         "drop_folder_gone": AdapterConfigError,
         "mapping_names_missing_column": AdapterConfigError,
@@ -202,7 +203,7 @@ class CsvHarness(Harness):
             list(self.adapter(mapping={"products": {"sku": "Codigo SAP"}}).fetch(ENTITY, None, 10))
         elif fault == "push_into_unusable_folder":
             (drop / "orders").write_text("a file where the orders folder should be")
-            self.adapter().push_order(self.order("W-9"), "W-9")  # type: ignore[attr-defined]
+            order_sink(self.adapter()).push_order(self.order("W-9"), "W-9")
         else:
             raise AssertionError(fault)
 
@@ -306,7 +307,7 @@ class TrytonHarness(Harness):
         elif fault == "stopped_port":
             list(self.adapter(url=self._stopped_url(), retries=1).fetch(ENTITY, None, 10))
         elif fault == "push_to_stopped_port":
-            self.adapter(url=self._stopped_url(), retries=1).push_order(self.order("W-9"), "W-9")  # type: ignore[attr-defined]
+            order_sink(self.adapter(url=self._stopped_url(), retries=1)).push_order(self.order("W-9"), "W-9")
         elif fault in ("http_503", "http_429", "timeout"):
             with FaultyProxy(self.server.url) as proxy:
                 options: dict[str, Any] = {"url": proxy.url, "retries": 1}
@@ -328,13 +329,13 @@ class TrytonHarness(Harness):
 
 
 class OdooHarness(Harness):
-    """The fake Odoo over real HTTP, its products as variants (``put_variant``) and the customer
-    C0001, with the adapter's own 30-second look-back and generous time-outs (only the time-out
-    fault uses a short one)."""
+    """The fake Odoo over real HTTP, its products as variants (``put_variant``), five of them last
+    changed a day ago, and the customer C0001; the adapter's own 30-second look-back, and
+    generous time-outs (only the time-out fault uses a short one)."""
 
     kind = "odoo"
     look_back = ODOO_LOOK_BACK
-    bad_cursor = ErpError  # reading.py does not say which; it must be an adapter error
+    bad_cursor = AdapterConfigError  # reading.py: a stored id or date it cannot read
     faults: ClassVar[dict[str, type[ErpError]]] = {
         "wrong_password": AdapterConfigError,
         "no_password": AdapterConfigError,
@@ -355,6 +356,11 @@ class OdooHarness(Harness):
     def __init__(self, fake: FakeOdoo) -> None:
         self.fake = fake
         fake.add_partner("C0001")
+        # Records last changed a day ago, as any Odoo holds: a delta must not read them again.
+        yesterday = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+        for n in range(5):
+            fake.put_variant(f"OLD-{n}", f"Polo antiguo {n}", 29.0 + n, (9, "Polo antiguo"))
+            fake.variants[fake.products[f"OLD-{n}"]]["write_date"] = yesterday
 
     def options(self, **overrides: Any) -> dict[str, Any]:
         fake = self.fake
@@ -371,7 +377,7 @@ class OdooHarness(Harness):
     def change(self, sku: str) -> str:
         variant = self.fake.variants[self.fake.products[sku]]
         name = f"{variant['name']} rebajado"
-        self.fake.put_variant(sku, name, variant["list_price"], tuple(variant["product_tmpl_id"]))  # type: ignore[arg-type]
+        self.fake.put_variant(sku, name, variant["list_price"], tuple(variant["product_tmpl_id"]))
         return name
 
     def removals(self) -> dict[str, Callable[[str], None]]:
@@ -404,7 +410,7 @@ class OdooHarness(Harness):
                 list(self.adapter(url=f"http://127.0.0.1:{_free_port()}", retries=1).fetch(ENTITY, None, 10))
             elif fault == "push_while_failing":
                 fake.schedule("http_500", call="sale.order.search_read", times=100)
-                self.adapter(retries=1).push_order(self.order("W-9"), "W-9")  # type: ignore[attr-defined]
+                order_sink(self.adapter(retries=1)).push_order(self.order("W-9"), "W-9")
             else:
                 fake.retry_after = 0
                 fake.slow_seconds = 2.0
