@@ -18,6 +18,18 @@ from tests.db import session_factory, unit_of_work
 
 pytest_plugins = ["tests.tryton.server"]  # a real Tryton server, for the tryton adapter's tests
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow parts carry a marker, so that `pytest -m "not server and not tryton"` is the quick
+    subset: ``server`` for the tests on a real Prefect server, ``tryton`` for those on trytond."""
+    for item in items:
+        if item.path.parent.name == "server":
+            item.add_marker(pytest.mark.server)
+        callspec = getattr(item, "callspec", None)
+        on_tryton = callspec is not None and "tryton" in callspec.params.values()
+        if on_tryton or "seeded_tryton_db" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.tryton)
+
 PG_SERVER = os.environ.get("ERP_SYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
 
