@@ -309,7 +309,10 @@ class Ledger:
             )
             .join(Plan, Plan.id == tenants_t.c.plan_id)
             .where(tenants_t.c.id == tenant_id)
-            .with_for_update(of=tenants_t)
+            # FOR NO KEY UPDATE: every row a batch inserts holds a key-share lock on its tenant's
+            # row (the foreign key) until the batch commits; FOR UPDATE would wait for those, and
+            # two imports of one tenant, each waiting for the other's rows, would deadlock.
+            .with_for_update(of=tenants_t, key_share=True)
         ).one()
         return _TenantRow(*row)
 
