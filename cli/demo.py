@@ -26,9 +26,7 @@ from console.tokens import issue_token
 from devkit.samples import (
     write_admin_users,
     write_customers,
-    write_delivery_notes,
-    write_invoices,
-    write_pending_orders,
+    write_documents,
     write_products,
     write_sales_reps,
     write_stock,
@@ -192,9 +190,7 @@ def demo(
     write_sales_reps(drop, SALES_REPS)
     write_admin_users(drop, ADMINS)
     write_customers(drop, CUSTOMERS)
-    write_invoices(drop, INVOICES, CUSTOMERS, FIRST_EXPORT)
-    write_delivery_notes(drop, DELIVERY_NOTES, CUSTOMERS, FIRST_EXPORT)
-    write_pending_orders(drop, PENDING_ORDERS, CUSTOMERS, FIRST_EXPORT)
+    write_documents(drop, INVOICES, DELIVERY_NOTES, PENDING_ORDERS, customers=CUSTOMERS, variants=FIRST_EXPORT)
     step(run_sync(TENANT, None, dry_run=True), dry_run=True)
     say(
         "Sync: every new variant, sales rep, admin user, customer and contact costs one credit; every record "

@@ -29,44 +29,36 @@ def _on(events: set[str], match: dict[str, str | list[str]]) -> EventTrigger:
 def automations(block_id: UUID) -> list[Automation]:
     """Each alert reaches ops once: the ledger emits a threshold event once per period and kind."""
 
-    def notify(subject: str, body: str) -> SendNotification:
-        return SendNotification(block_document_id=block_id, subject=subject, body=body)
+    def alert(name: str, description: str, trigger: EventTrigger, subject: str, body: str) -> Automation:
+        return Automation(
+            name=name,
+            description=description,
+            trigger=trigger,
+            actions=[SendNotification(block_document_id=block_id, subject=subject, body=body)],
+        )
 
     return [
-        Automation(
-            name="erp-sync: quota exhausted",
-            description="A tenant hit its credit ceiling or process budget: its runs stop until an upgrade.",
-            trigger=_on({"erp-sync.quota.exhausted"}, TENANTS),
-            actions=[
-                notify(
-                    "erp-sync: {{ event.resource.name }} stopped at its {{ event.payload.kind }} limit",
-                    "{{ event.payload.message }}",
-                )
-            ],
+        alert(
+            "erp-sync: quota exhausted",
+            "A tenant hit its credit ceiling or process budget: its runs stop until an upgrade.",
+            _on({"erp-sync.quota.exhausted"}, TENANTS),
+            "erp-sync: {{ event.resource.name }} stopped at its {{ event.payload.kind }} limit",
+            "{{ event.payload.message }}",
         ),
-        Automation(
-            name="erp-sync: quota threshold",
-            description="A tenant crossed 80, 90 or 100 % of its credits or monthly processes.",
-            trigger=_on({"erp-sync.quota.threshold"}, TENANTS),
-            actions=[
-                notify(
-                    "erp-sync: {{ event.resource.name }} at {{ event.payload.threshold }} % "
-                    "of its {{ event.payload.kind }}",
-                    "{{ event.payload.used }}/{{ event.payload.limit }} {{ event.payload.kind }} used in period "
-                    "{{ event.payload.period }}.",
-                )
-            ],
+        alert(
+            "erp-sync: quota threshold",
+            "A tenant crossed 80, 90 or 100 % of its credits or monthly processes.",
+            _on({"erp-sync.quota.threshold"}, TENANTS),
+            "erp-sync: {{ event.resource.name }} at {{ event.payload.threshold }} % of its {{ event.payload.kind }}",
+            "{{ event.payload.used }}/{{ event.payload.limit }} {{ event.payload.kind }} used in period "
+            "{{ event.payload.period }}.",
         ),
-        Automation(
-            name="erp-sync: run failed",
-            description="A flow run failed or crashed (quota stops are Cancelled, not Failed, and stay quiet).",
-            trigger=_on({"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}, FLOW_RUNS),
-            actions=[
-                notify(
-                    "erp-sync: run {{ event.resource.name }} {{ event.event.split('.')[-1] | lower }}",
-                    "{{ event.resource.name }}: {{ event.payload.validated_state.message }}",
-                )
-            ],
+        alert(
+            "erp-sync: run failed",
+            "A flow run failed or crashed (quota stops are Cancelled, not Failed, and stay quiet).",
+            _on({"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}, FLOW_RUNS),
+            "erp-sync: run {{ event.resource.name }} {{ event.event.split('.')[-1] | lower }}",
+            "{{ event.resource.name }}: {{ event.payload.validated_state.message }}",
         ),
     ]
 

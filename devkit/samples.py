@@ -274,3 +274,16 @@ def write_pending_orders(folder: Path, count: int, customers: int, variants: int
     bad = [["PV26-900001", "05/11/2026", "C00002", "", "1", "CAM-0001-ROJ-M", "Camiseta", "2", "9,95", "24,08", ""]]
     header = [("Pedido web" if column == "Pedido" else column) for column in PRICED_HEADER]  # "Pedido" is the ERP's
     return write_rows(folder, "pending_orders.csv", [*header, "Estado"], rows + (bad if bad_rows else []))
+
+
+def write_documents(
+    folder: Path, invoices: int, delivery_notes: int, pending_orders: int, *, customers: int, variants: int
+) -> tuple[Path, Path, Path]:
+    """The three document exports over the same first ``customers`` customers and ``variants``
+    products, so that every line refers to records the other exports hold; invoices and pending
+    orders with their bad rows."""
+    return (
+        write_invoices(folder, invoices, customers, variants),
+        write_delivery_notes(folder, delivery_notes, customers, variants),
+        write_pending_orders(folder, pending_orders, customers, variants),
+    )

@@ -171,22 +171,35 @@ def upsert_frame(
     """Insert or update ``frame``'s rows (columns named as the table's) for one tenant."""
     if frame.empty:
         return Written()
-    rows = frame.assign(tenant_id=tenant_id)
-    columns = list(rows.columns)
+    upsert = _Upsert(table, tenant_id, frame.assign(tenant_id=tenant_id), key, changed_only)
     if session.get_bind().dialect.name == "postgresql":
-        return _copy_upsert(session, table, tenant_id, rows, columns, key, changed_only)
-    return _executemany_upsert(session, table, tenant_id, rows, columns, key, changed_only)
+        return _copy_upsert(session, upsert)
+    return _executemany_upsert(session, upsert)
 
 
-def _on_conflict_update(
-    stmt: PgInsert | SqliteInsert, table: Table, columns: Sequence[str], key: Sequence[str], changed_only: bool
-) -> Any:
+@dataclass(frozen=True)
+class _Upsert:
+    """A batch to upsert and how it meets its table: what either dialect's writer takes."""
+
+    table: Table
+    tenant_id: int
+    rows: pd.DataFrame  # carrying ``tenant_id`` already
+    key: Sequence[str]
+    changed_only: bool
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.rows.columns)
+
+
+def _on_conflict_update(stmt: PgInsert | SqliteInsert, upsert: _Upsert) -> Any:
     """The upsert's ON CONFLICT clause, the same in both dialects: a row whose hash is unchanged
     is not touched (``changed_only``)."""
+    table = upsert.table
     return stmt.on_conflict_do_update(
-        index_elements=["tenant_id", *key],
-        set_=_update_set(table, stmt.excluded, columns, key),
-        where=table.c.row_hash.is_distinct_from(stmt.excluded.row_hash) if changed_only else None,
+        index_elements=["tenant_id", *upsert.key],
+        set_=_update_set(table, stmt.excluded, upsert.columns, upsert.key),
+        where=table.c.row_hash.is_distinct_from(stmt.excluded.row_hash) if upsert.changed_only else None,
     )
 
 
@@ -198,15 +211,8 @@ def _update_set(table: Table, excluded: Any, columns: Sequence[str], key: Sequen
     return values
 
 
-def _executemany_upsert(
-    session: Session,
-    table: Table,
-    tenant_id: int,
-    rows: pd.DataFrame,
-    columns: list[str],
-    key: Sequence[str],
-    changed_only: bool,
-) -> Written:
+def _executemany_upsert(session: Session, upsert: _Upsert) -> Written:
+    table, rows, columns = upsert.table, upsert.rows, upsert.columns
     # The pipeline hands every value over as text; SQLite's driver wants JSON and dates as Python objects.
     json_columns = [c for c in columns if isinstance(table.c[c].type, JSON)]
     date_columns = [c for c in columns if isinstance(table.c[c].type, Date)]
@@ -216,32 +222,25 @@ def _executemany_upsert(
             record[c] = json.loads(record[c]) if isinstance(record[c], str) else record[c]
         for c in date_columns:
             record[c] = dt.date.fromisoformat(record[c]) if isinstance(record[c], str) else record[c]
-    stmt = _on_conflict_update(sqlite_insert(table), table, columns, key, changed_only)
+    stmt = _on_conflict_update(sqlite_insert(table), upsert)
     # SQLite has no xmax to tell an insert from an update; the keys already there, looked up in
     # this write transaction (SQLite's single writer lock is held), tell it instead.
-    present = len(_stored_values(session, table, tenant_id, key, rows, table.c.id).dropna())
+    present = len(_stored_values(session, table, upsert.tenant_id, upsert.key, rows, table.c.id).dropna())
     result: CursorResult[Any] = session.execute(stmt, records)  # type: ignore[assignment]
     inserted = len(rows) - present
     return Written(inserted, max(result.rowcount - inserted, 0))
 
 
-def _copy_upsert(
-    session: Session,
-    table: Table,
-    tenant_id: int,
-    rows: pd.DataFrame,
-    columns: list[str],
-    key: Sequence[str],
-    changed_only: bool,
-) -> Written:
+def _copy_upsert(session: Session, upsert: _Upsert) -> Written:
+    table = upsert.table
     stage = f"_stage_{table.name}_{next(_stage_names)}"
-    staged = [c for c in columns if c != "tenant_id"]
-    _copy_text_stage(session, stage, staged, rows)
+    staged = [c for c in upsert.columns if c != "tenant_id"]
+    _copy_text_stage(session, stage, staged, upsert.rows)
     stage_t = sa_table(stage, *(sa_column(c) for c in staged))
     # The stage holds text; each value becomes its column's type inside the one INSERT … SELECT.
     values = [cast(stage_t.c[c], table.c[c].type) for c in staged]
-    stmt = pg_insert(table).from_select(["tenant_id", *staged], select(literal(tenant_id), *values))
-    stmt = _on_conflict_update(stmt, table, columns, key, changed_only)
+    stmt = pg_insert(table).from_select(["tenant_id", *staged], select(literal(upsert.tenant_id), *values))
+    stmt = _on_conflict_update(stmt, upsert)
     # Counted inside Postgres: a row of booleans per written record would cost more to fetch.
     written = stmt.returning(literal_column("xmax = 0").label("inserted")).cte("written")
     inserted, total = session.execute(

@@ -30,6 +30,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if on_tryton or "seeded_tryton_db" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.tryton)
 
+
 PG_SERVER = os.environ.get("ERP_SYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
 

@@ -16,9 +16,7 @@ from sqlalchemy import select
 from devkit.samples import (
     write_admin_users,
     write_customers,
-    write_delivery_notes,
-    write_invoices,
-    write_pending_orders,
+    write_documents,
     write_products,
 )
 from domain.staff import add_admin
@@ -37,9 +35,7 @@ DOCUMENT_GROUPS = ["products", "customers", "invoices", "pending_orders"]
 def erp_with_documents(folder: Path) -> None:
     write_products(folder, 40, bad_rows=False)
     write_customers(folder, 15, bad_rows=False)
-    write_invoices(folder, 30, customers=15, variants=40)
-    write_delivery_notes(folder, 20, customers=15, variants=40)
-    write_pending_orders(folder, 10, customers=15, variants=40)
+    write_documents(folder, 30, 20, 10, customers=15, variants=40)
 
 
 def rewrite(path: Path, change: Any) -> None:

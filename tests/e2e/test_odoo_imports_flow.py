@@ -12,6 +12,7 @@ from shop.models import Contact, Customer, ProductVariant, QuarantinedRecord
 from tests.db import session_factory
 from tests.fakes.odoo_server import FakeOdoo
 from tests.fakes.odoo_tenant import odoo_tenant
+from tests.shop_reads import tenant_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "shop_env")
 
@@ -40,12 +41,9 @@ def test_variants_come_in_pages_and_a_re_read_costs_only_the_change(
     assert (counts["fetched"], counts["written"], counts["credits"]) == (7, 7, 7)
     assert odoo.calls["product.product.search_read"] == 4  # pages of 3, 3, 1 and the empty look-ahead
     with session_factory(pg_url)() as session:
-        rows = session.execute(
-            select(ProductVariant.sku, ProductVariant.price, ProductVariant.template_code, ProductVariant.barcode)
-            .where(ProductVariant.tenant_id == tenant_id)
-            .order_by(ProductVariant.sku)
-        ).all()
-    assert [tuple(row) for row in rows[:2]] == [
+        columns = (ProductVariant.sku, ProductVariant.price, ProductVariant.template_code, ProductVariant.barcode)
+        rows = tenant_rows(session, tenant_id, *columns)
+    assert rows[:2] == [
         ("POL-0", Decimal("39.0000"), "10", "8400000000000"),
         ("POL-1", Decimal("40.0000"), "10", "8400000000001"),
     ]
@@ -79,18 +77,12 @@ def test_companies_become_customers_and_their_people_contacts(
     assert state.is_completed(), state.message
     assert (state.result()["customers"]["written"], state.result()["customers"]["quarantined"]) == (2, 1)
     with session_factory(pg_url)() as session:
-        customers = session.execute(
-            select(Customer.code, Customer.tax_id, Customer.city, Customer.email)
-            .where(Customer.tenant_id == tenant_id)
-            .order_by(Customer.code)
-        ).all()
-        contacts = session.execute(
-            select(Contact.code, Contact.customer_code, Contact.name).where(Contact.tenant_id == tenant_id)
-        ).all()
+        customers = tenant_rows(session, tenant_id, Customer.code, Customer.tax_id, Customer.city, Customer.email)
+        contacts = tenant_rows(session, tenant_id, Contact.code, Contact.customer_code, Contact.name)
         reason = session.scalars(select(QuarantinedRecord.reason).where(QuarantinedRecord.tenant_id == tenant_id)).one()
-    assert [tuple(c) for c in customers] == [
+    assert customers == [
         ("C0001", "B00000018", "Valencia", None),
         ("DE-1", "DE123456789", None, "info@mode.de"),
     ]
-    assert sorted(tuple(c) for c in contacts) == [("K-7", "DE-1", "Jonas Weber"), ("odoo-103", "C0001", "Lucía Pérez")]
+    assert sorted(contacts) == [("K-7", "DE-1", "Jonas Weber"), ("odoo-103", "C0001", "Lucía Pérez")]
     assert "NIF/NIE/CIF" in reason

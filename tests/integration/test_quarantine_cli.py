@@ -21,6 +21,7 @@ from shop.models import ProductVariant, QuarantinedRecord, SyncCursor, Tenant, U
 from shop.quarantine import quarantine
 from tests.cli_helpers import invoke
 from tests.db import session_factory, unit_of_work
+from tests.shop_reads import tenant_rows
 
 # The ERP fills "Precio" only for some articles; the real retail price is always in "Importe",
 # a column no alias matches. Rows with an empty "Precio" are quarantined ("missing price") until
@@ -131,11 +132,7 @@ def test_retry_after_the_mapping_is_fixed_loads_resolves_and_meters(any_url: str
     after = ledger.usage(tenant_id)
     assert (after.credits_used, after.processes_used) == (4, 4)
     with session_factory(any_url)() as session:
-        prices = dict(
-            session.execute(
-                select(ProductVariant.sku, ProductVariant.price).where(ProductVariant.tenant_id == tenant_id)
-            ).all()
-        )
+        prices = dict(tenant_rows(session, tenant_id, ProductVariant.sku, ProductVariant.price))
         run_ids = session.scalars(
             select(UsageEvent.flow_run_id).where(UsageEvent.tenant_id == tenant_id, UsageEvent.amount > 0)
         ).all()

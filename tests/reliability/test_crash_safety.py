@@ -19,9 +19,10 @@ from erp_adapters.csv_files.adapter import CsvFilesAdapter
 from quotas.ledger import Ledger
 from records.erp import Entity
 from services.tenants import add_tenant
-from shop.models import ProductTemplate, ProductVariant, QuarantinedRecord, Reservation, SyncCursor, UsageEvent
+from shop.models import ProductTemplate, ProductVariant, QuarantinedRecord, Reservation, SyncCursor
 from tests.db import session_factory, unit_of_work
 from tests.reliability.kill_points import run_in_child
+from tests.shop_reads import processes_counted, tenant_rows
 
 VARIANTS, BATCH, LEASE_SECONDS = 200, 25, 5  # a lease outlives a slow batch on a loaded machine
 MIN_KILL_POINTS = 50
@@ -46,16 +47,8 @@ def new_tenant(url: str, folder: Path) -> tuple[int, str]:
 def shop_state(url: str, tenant_id: int) -> tuple[dict[str, str], int, int, int]:
     """(sku → hash in the shop, processes used, process events summed, credits counter)."""
     with session_factory(url)() as session:
-        stored = dict(
-            session.execute(
-                select(ProductVariant.sku, ProductVariant.row_hash).where(ProductVariant.tenant_id == tenant_id)
-            ).all()
-        )
-        events = session.scalar(
-            select(func.coalesce(func.sum(UsageEvent.amount), 0)).where(
-                UsageEvent.tenant_id == tenant_id, UsageEvent.kind == "processes"
-            )
-        )
+        stored = dict(tenant_rows(session, tenant_id, ProductVariant.sku, ProductVariant.row_hash))
+        events = processes_counted(session, tenant_id)
         orphans = session.scalar(
             select(func.count())
             .select_from(ProductVariant)
@@ -68,7 +61,7 @@ def shop_state(url: str, tenant_id: int) -> tuple[dict[str, str], int, int, int]
         )
     assert orphans == 0, "a variant was written without its template"
     usage = Ledger(session_factory(url)).usage(tenant_id)
-    return stored, usage.processes_used, int(events or 0), usage.credits_used
+    return stored, usage.processes_used, events, usage.credits_used
 
 
 def rows_covered(url: str, tenant_id: int) -> int:

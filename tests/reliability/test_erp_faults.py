@@ -13,7 +13,7 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from erp_adapters.errors import ErpError, MalformedSource, TransientErpError
 from erp_adapters.odoo import OdooAdapter
@@ -21,10 +21,11 @@ from erp_adapters.registry import create_adapter
 from flows.sync_tenant import sync_tenant
 from pipeline.retry import RETRY_DELAYS, RETRY_JITTER
 from records.erp import Entity
-from shop.models import ProductVariant, QuarantinedRecord, SyncCursor, UsageEvent
+from shop.models import ProductVariant, QuarantinedRecord, SyncCursor
 from tests.db import session_factory
 from tests.fakes.odoo_server import FakeOdoo
 from tests.fakes.odoo_tenant import odoo_tenant
+from tests.shop_reads import processes_counted, tenant_rows
 
 pytestmark = pytest.mark.reliability
 
@@ -159,20 +160,12 @@ def test_records_deleted_or_created_between_pages_shift_nothing(odoo: FakeOdoo) 
 def shop(url: str, tenant_id: int) -> tuple[dict[str, Decimal], Any, int]:
     """(sku → price, the products cursor, processes counted)."""
     with session_factory(url)() as session:
-        prices = dict(
-            session.execute(
-                select(ProductVariant.sku, ProductVariant.price).where(ProductVariant.tenant_id == tenant_id)
-            ).all()
-        )
+        prices = dict(tenant_rows(session, tenant_id, ProductVariant.sku, ProductVariant.price))
         cursor = session.execute(
             select(SyncCursor.position, SyncCursor.updated_at).where(SyncCursor.tenant_id == tenant_id)
         ).one()
-        processes = session.scalar(
-            select(func.coalesce(func.sum(UsageEvent.amount), 0)).where(
-                UsageEvent.tenant_id == tenant_id, UsageEvent.kind == "processes"
-            )
-        )
-    return prices, tuple(cursor), int(processes or 0)
+        processes = processes_counted(session, tenant_id)
+    return prices, tuple(cursor), processes
 
 
 def erp_prices(fake: FakeOdoo) -> dict[str, Decimal]:
