@@ -10,6 +10,7 @@ from typing import Any, ParamSpec, TypeVar
 import httpx
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
@@ -43,12 +44,14 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
 
 
 def fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    # The message quotes user input (an order number, a file's header): never read it as markup.
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(code=1)
 
 
 def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Known failures become one line on stderr and exit code 1, never a traceback."""
+    """Known failures become one error on stderr (one line, or one line per problem of a bad order
+    file) and exit code 1, never a traceback."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:

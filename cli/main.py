@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import console, credits, db, demo, orders, plans, quarantine, quota, server, sync, tenant
+from cli import console, credits, db, demo, fields, orders, plans, quarantine, quota, server, sync, tenant
 
 app = typer.Typer(
     name="erp-sync",
@@ -28,3 +28,4 @@ app.command("demo")(demo.demo)
 app.command("reconcile")(sync.reconcile)
 app.command("export")(orders.export)
 app.command("deploy")(server.deploy)
+app.command("fields")(fields.fields)

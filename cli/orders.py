@@ -1,4 +1,4 @@
-"""`erp-sync orders`, `erp-sync order add` and `erp-sync export`: shop orders on their way to the ERP."""
+"""`erp-sync orders`, `erp-sync order add|schema` and `erp-sync export`: shop orders on their way to the ERP."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import typer
 from cli._context import open_shop
 from cli._output import err, fail, one_line_errors, print_json, table
 from cli.sync import EXIT_HELD, SyncOutcome, outcome_of
-from domain.order_input import order_from_json
+from domain.order_input import InvalidOrder, order_from_json, order_json_schema, problem_list
 from records.errors import InvalidInput
 from services.outbox import list_orders, place_order, requeue_failed
 from services.tenants import get_tenant
@@ -112,19 +112,29 @@ def add(
         raise InvalidInput(f"cannot read {from_json}: {exc.strerror}") from None
     except ValueError as exc:
         raise InvalidInput(f"{from_json} is not JSON: {exc}") from None
-    documents = document if isinstance(document, list) else [document]
+    several = isinstance(document, list)
+    documents = document if several else [document]
     orders = []
+    problems: list[str] = []  # of every order in the file, so that one pass fixes them all
     for index, item in enumerate(documents):
         try:
             orders.append(order_from_json(item))
-        except InvalidInput as exc:
-            where = f"{from_json}" if len(documents) == 1 else f"{from_json}, order {index + 1}"
-            raise InvalidInput(f"{where}: {exc}") from None
+        except InvalidOrder as exc:
+            where = f"order {index + 1}: " if several else ""
+            problems.extend(where + problem for problem in exc.problems)
+    if problems:
+        raise InvalidInput(f"{from_json}: {problem_list(problems)}")
     with open_shop().session() as session:
         tenant = get_tenant(session, slug)
         for order in orders:
             place_order(session, tenant.id, order)
     err.print(f"{len(orders)} order(s) placed in {slug}: {', '.join(o.number for o in orders)}")
+
+
+@order_app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of an order for `order add --from-json` (stdout: exactly the schema)."""
+    print(json.dumps(order_json_schema(), indent=2, ensure_ascii=False))
 
 
 def run_export(slug: str) -> SyncOutcome:

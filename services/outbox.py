@@ -19,12 +19,13 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from domain.order_input import ORDER_NUMBER_PATTERN
 from records.errors import InvalidInput, NotFound
 from records.orders import ShopOrder, ShopOrderLine
 from shop.models import Order, OrderLine, now_utc
 
 # Order numbers name files in drop folders and references in ERPs: keep them plain.
-ORDER_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+ORDER_NUMBER = re.compile(ORDER_NUMBER_PATTERN)
 
 
 def place_order(session: Session, tenant_id: int, order: ShopOrder) -> Order:
