@@ -249,10 +249,13 @@ class Ledger:
         return count
 
     def refresh_status(self, tenant_id: int) -> str:
-        """Lift a hold whose cause is gone (plan upgraded, period rolled over) and return the
-        tenant's status. A tenant still held stays held: it is refused at once, at no cost."""
+        """Lift a hold whose cause is gone (plan upgraded, period rolled over, the reservations of
+        a run that died returned when their lease ran out) and return the tenant's status. A
+        tenant still held stays held: it is refused at once, at no cost."""
         with self._sessions() as session, session.begin():
             tenant = self._lock_tenant(session, tenant_id)
+            if self._expire(session, tenant_id, self._clock()):  # the levels moved: read them again
+                tenant = self._lock_tenant(session, tenant_id)
             period = self._current_period(session, tenant)
             status = tenant.status
             credits_level, credits_max = self._level(tenant, period, "credits")

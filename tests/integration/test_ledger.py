@@ -184,3 +184,25 @@ def test_no_overspend_under_concurrency(kind: str, pg_url: str, make_tenant, pau
     with session_factory(pg_url)() as session:
         events = session.scalars(select(UsageEvent.amount).where(UsageEvent.tenant_id == tenant_id)).all()
     assert len(events) == sum(paid for _, paid in results) and sum(events) == limit
+
+
+def test_a_dead_runs_reservations_hold_the_tenant_only_until_their_lease_runs_out(pg_url: str, make_tenant) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock(dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC))
+    ledger = Ledger(session_factory(pg_url), lease_seconds=60, clock=clock)
+    tenant_id, slug = make_tenant("starter")  # 1,000 credits
+    done = ledger.reserve(tenant_id, "credits", 600, "run-1:batch-0")
+    with unit_of_work(pg_url) as session:
+        ledger.commit(session, [(done, 600)], entity="products")
+    ledger.reserve(tenant_id, "credits", 400, "run-2:batch-0")  # then run 2 is killed
+    # Run 3 meets the dead run's reservation at the ceiling and holds the tenant.
+    refused = ledger.reserve(tenant_id, "credits", 100, "run-3:batch-0")
+    assert refused.granted == 0
+    with unit_of_work(pg_url) as session:
+        ledger.commit(session, [(refused, 0)], entity="products")
+    assert ledger.held(tenant_id) is not None
+    clock.now += dt.timedelta(seconds=61)
+    # Once the lease has run out, the hold is judged on what is committed: 600 of 1,000.
+    assert ledger.held(tenant_id) is None
+    usage = ledger.usage(tenant_id)
+    assert (usage.status, usage.credits_used, usage.credits_reserved) == ("active", 600, 0)
+    assert ledger.reserve(tenant_id, "credits", 100, "run-4:batch-0").granted == 100
