@@ -18,6 +18,7 @@ from domain.hashing import row_hashes
 from domain.specs import EntitySpec, FieldSpec
 from erp_adapters.errors import MalformedSource
 from records.erp import Page
+from records.text import clipped, quoted
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # How ERPs write dates: ISO first (unambiguous), then the Spanish day-first forms.
@@ -120,20 +121,20 @@ def _check_field(spec: FieldSpec, values: pd.Series, reasons: pd.Series) -> pd.S
     if spec.kind == "date":
         dates = parse_date(values)
         for index in values.index[~empty & dates.isna() & (reasons == "")]:
-            reasons.loc[index] = f"{spec.name} is not a date: {values.loc[index]!r}"
+            reasons.loc[index] = f"{spec.name} is not a date: {quoted(values.loc[index])}"
         return dates.dt.strftime("%Y-%m-%d").fillna("")
     if spec.kind != "decimal":
         return values
     numbers = parse_decimal(values)
     unparsed = ~empty & (numbers.isna() | ~numbers.abs().lt(float("inf")))
     for index in values.index[unparsed & (reasons == "")]:
-        reasons.loc[index] = f"{spec.name} is not a number: {values.loc[index]!r}"
+        reasons.loc[index] = f"{spec.name} is not a number: {quoted(values.loc[index])}"
     if spec.minimum is not None:
         below = numbers < spec.minimum
         for index in values.index[below & (reasons == "")]:
-            reasons.loc[index] = f"{spec.name} is below {spec.minimum:g}: {values.loc[index]!r}"
+            reasons.loc[index] = f"{spec.name} is below {spec.minimum:g}: {quoted(values.loc[index])}"
     for index in values.index[(numbers.abs() >= DECIMAL_LIMIT) & (reasons == "")]:
-        reasons.loc[index] = f"{spec.name} is too large for the shop: {values.loc[index]!r}"
+        reasons.loc[index] = f"{spec.name} is too large for the shop: {quoted(values.loc[index])}"
     text = pd.Series([f"{n:.4f}" for n in numbers.tolist()], index=values.index, dtype=object)
     return text.mask(numbers.isna(), "")
 
@@ -160,7 +161,7 @@ def transform_page(page: Page, spec: EntitySpec) -> Batch:
     if missing:
         raise MalformedSource(
             f"{page.source}: no column for required field {', '.join(repr(m) for m in missing)} "
-            f"(columns: {', '.join(map(str, page.frame.columns))})"
+            f"(columns: {clipped(', '.join(map(str, page.frame.columns)))})"
         )
     raw = page.frame.astype(str)
     data = pd.DataFrame(index=raw.index)

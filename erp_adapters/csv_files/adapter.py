@@ -23,9 +23,11 @@ from erp_adapters.documents import DOCUMENTS, NUMBER, fold_lines, whole_document
 from erp_adapters.errors import AdapterConfigError, TransientErpError
 from records.erp import Cursor, Entity, Page
 from records.orders import ShopOrder
+from records.text import clipped
 
 MAX_REMEMBERED_FILES = 1000
 _SUFFIXES = (".csv", ".xlsx")
+_MESSAGE_LIMIT = 1000  # characters of a mapping error kept: a few dozen column names
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,8 @@ class CsvFilesAdapter:
         try:
             return self.fields_for(entity, list(frame.columns))
         except AdapterConfigError as exc:
-            raise AdapterConfigError(f"{drop_file.name}: {exc}") from None
+            # The message lists the header's columns: a 5 MB "header" must not make a 5 MB line.
+            raise AdapterConfigError(f"{drop_file.name}: {clipped(str(exc), _MESSAGE_LIMIT)}") from None
 
     def _drop_files(self, entity: Entity) -> list[_DropFile]:
         prefix = str(entity).lower()

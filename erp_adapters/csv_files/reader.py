@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import gzip
+import itertools
+import re
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TextIO
 from xml.etree.ElementTree import ParseError
 from zipfile import BadZipFile
 
@@ -20,11 +26,28 @@ import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
 from erp_adapters.errors import MalformedSource
+from records.text import clipped
 
 _BLOCK_BYTES = 1 << 20
 _MAX_HEADER_CHARS = 1 << 16
 _SEPARATORS = (";", ",", "\t")  # ties go to ";", the usual choice of Spanish ERPs
 _XLSX_ERRORS = (BadZipFile, InvalidFileException, KeyError, ValueError, ParseError)
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")  # a zip's first entry; an empty zip; a spanned one
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# Control bytes no text export holds (tab, line ends, form feed and DOS's end-of-file ^Z aside).
+_CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x19\x1b-\x1f]")
+# Mixed encodings. A file that is not valid UTF-8 is read as Latin-1 (CP1252), unless it also holds
+# the UTF-8 form of a character a Latin-1 tool could have written: a letter or symbol of
+# U+00A0-U+00FF ("\xc3\x89" is É, "\xc2\xba" is º), the euro sign or the punctuation U+2010-U+203F
+# (dashes, curly quotes, …). That is what appending to, or pasting into, an export in the other
+# encoding leaves. Its limit: genuine Latin-1 text where "Ã" is followed by one of
+# ¡¢£¤¥¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿ (or a CP1252 quote, dash or €), "Â" by one of those symbols, or "â"
+# by "€" or "‚" and one more such byte, reads as UTF-8 there: such a file is refused as mixed.
+# UTF-8 text outside those characters (Greek, CJK, emoji) next to Latin-1 bytes goes unseen, and
+# the file loads as Latin-1 as it always did.
+_UTF8_LEADS = (b"\xc2", b"\xc3", b"\xe2")
+_LATIN1_AS_UTF8 = re.compile(rb"\xc2[\xa0-\xbf]|\xc3[\x80-\xbf]|\xe2\x80[\x90-\xbf]|\xe2\x82\xac")
 
 
 def read_chunks(path: Path, chunk_rows: int, skip_rows: int = 0) -> Iterator[pd.DataFrame]:
@@ -39,27 +62,30 @@ def read_chunks(path: Path, chunk_rows: int, skip_rows: int = 0) -> Iterator[pd.
 
 
 def read_csv_chunks(path: Path, chunk_rows: int, skip_rows: int = 0) -> Iterator[pd.DataFrame]:
-    """A CSV export in UTF-8 or Latin-1, separated by ";", "," or tab (see ``read_chunks``)."""
+    """A CSV export in UTF-8, Latin-1 or UTF-16 (with its BOM), maybe gzipped, separated by ";",
+    "," or tab (see ``read_chunks``). What cannot be such an export is refused: see ``sniff``."""
     _check_chunk_rows(chunk_rows)
     return _skip_leading_rows(_csv_frames(path, chunk_rows), skip_rows)
 
 
 def _csv_frames(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    encoding = detect_encoding(path)
-    separator = detect_separator(path, encoding)
+    found = sniff(path)
     try:
-        with pd.read_csv(
-            path,
-            sep=separator,
-            encoding=encoding,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            chunksize=chunk_rows,
-        ) as reader:
-            for chunk in reader:
-                yield _checked_csv_chunk(path, chunk)
-    except ValueError as exc:  # pandas' ParserError and EmptyDataError are ValueErrors
+        with _unpacking(path):
+            separator = detect_separator(path, found.encoding, found.compression)
+            with pd.read_csv(
+                path,
+                sep=separator,
+                encoding=found.encoding,
+                compression=found.compression,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                chunksize=chunk_rows,
+            ) as reader:
+                for chunk in reader:
+                    yield _checked_csv_chunk(path, chunk)
+    except ValueError as exc:  # pandas' ParserError and EmptyDataError, UnicodeDecodeError
         raise MalformedSource(f"{path.name}: {_one_line(exc)}") from exc
 
 
@@ -72,23 +98,150 @@ def _checked_csv_chunk(path: Path, chunk: pd.DataFrame) -> pd.DataFrame:
     return chunk
 
 
+@dataclass(frozen=True)
+class CsvFormat:
+    encoding: str  # "utf-8-sig", "latin-1" or "utf-16" (whose BOM tells the byte order)
+    compression: Literal["gzip"] | None = None
+
+
 def detect_encoding(path: Path) -> str:
-    """The file's encoding: "utf-8-sig" when all of it is valid UTF-8 (a BOM is then dropped), else "latin-1"."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    """The encoding of the file's text (once unpacked, if gzipped): see ``sniff``."""
+    return sniff(path).encoding
+
+
+def sniff(path: Path) -> CsvFormat:
+    """How to read a CSV export, or ``MalformedSource`` naming the file when it cannot be one.
+
+    Read: UTF-16 LE or BE with a BOM; UTF-8 (a BOM is dropped) when all of it is valid UTF-8;
+    else Latin-1. A gzip file is read through, judged by what it unpacks to. Refused: a zip
+    archive (an .xlsx never gets here), a gzip holding an archive or binary data, binary data
+    (NUL bytes), and a file mixing UTF-8 and Latin-1 text. Streams the file block by block.
+    """
+    head = _head(path, compressed=False)
+    if head.startswith(_ZIP_MAGICS):
+        raise MalformedSource(_archive(path))
+    if not head.startswith(_GZIP_MAGIC):
+        if head.startswith(_UTF16_BOMS):
+            return CsvFormat("utf-16")
+        return CsvFormat(_text_encoding(path, False, _binary(path)))
+    with _unpacking(path):
+        head = _head(path, compressed=True)
+        if head.startswith((*_ZIP_MAGICS, _GZIP_MAGIC)):
+            raise MalformedSource(_archive(path))
+        if head.startswith(_UTF16_BOMS):
+            return CsvFormat("utf-16", "gzip")
+        # Unpacked binary data is most likely a .tar.gz: the same advice as for an archive.
+        return CsvFormat(_text_encoding(path, True, _archive(path)), "gzip")
+
+
+def _archive(path: Path) -> str:
+    return f"{path.name}: a gzip/zip archive, not a CSV export; unpack it into the drop folder"
+
+
+def _binary(path: Path) -> str:
+    return f"{path.name}: binary data (NUL bytes), not a CSV export"
+
+
+def _text_encoding(path: Path, compressed: bool, binary: str) -> str:
+    """The encoding of text that is not UTF-16: "utf-8-sig" or "latin-1" (``binary`` is the
+    message refusing binary data). One pass over the file; another only for a file it refuses."""
+    size = nuls = 0
+    offset = 0  # of the first byte of ``data`` in the file
+    not_utf8: int | None = None  # the offset of the first byte that cannot be UTF-8
+    utf8: int | None = None  # the offset of the first UTF-8 text a Latin-1 tool could have written
+    pending = b""  # a UTF-8 sequence cut by the end of a block, kept for the next one
+    for block in itertools.chain(_blocks(path, compressed), [b""]):
+        size += len(block)
+        if b"\0" in block:
+            nuls += block.count(b"\0")
+        data = pending + block
+        end = _complete(data) if block else len(data)  # at the end of the file, nothing is pending
+        data, pending = data[:end], data[end:]
+        if not data.isascii():  # an ASCII block (most blocks of most exports) is valid UTF-8 and nothing else
+            if offset == 0 and data.startswith(codecs.BOM_UTF8):
+                utf8 = 0
+            if not_utf8 is None:
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    not_utf8 = offset + exc.start
+            # ``in`` first: a Latin-1 export seldom holds "Â", "Ã" or "â", and the search is slower.
+            if utf8 is None and any(lead in data for lead in _UTF8_LEADS) and (match := _LATIN1_AS_UTF8.search(data)):
+                utf8 = offset + match.start()
+        offset += len(data)
+    # NUL is valid text, so one stray NUL in a cell is read (and that record quarantined). NUL
+    # bytes that are a tenth of the file (UTF-16 without a BOM, a spreadsheet) or come with other
+    # control bytes (images, PDFs, databases) are binary data.
+    if nuls and (nuls * 10 >= size or any(_CONTROL_BYTES.search(block) for block in _blocks(path, compressed))):
+        raise MalformedSource(binary)
+    if not_utf8 is None:
+        return "utf-8-sig"
+    if utf8 is not None:  # named: the first line by which both encodings have shown up
+        line = _line_at(path, compressed, max(not_utf8, utf8))
+        raise MalformedSource(
+            f"{path.name}: mixes UTF-8 and Latin-1 text (first at line {line}); re-export it in one encoding"
+        )
+    return "latin-1"
+
+
+def _line_at(path: Path, compressed: bool, offset: int) -> int:
+    """The line (from 1) that holds the byte at ``offset``."""
+    line = 1
+    for block in _blocks(path, compressed):
+        line += block.count(b"\n", 0, offset)
+        offset -= len(block)
+        if offset <= 0:
+            break
+    return line
+
+
+def _complete(data: bytes) -> int:
+    """Where a UTF-8 sequence cut by the end of ``data`` starts: ``len(data)`` if none is."""
+    for back in range(1, min(3, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            break
+        if byte >= 0xC0:  # a lead byte, announcing 2, 3 or 4 bytes
+            needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return len(data) - back if needed > back else len(data)
+    return len(data)
+
+
+def _blocks(path: Path, compressed: bool) -> Iterator[bytes]:
+    """The file's bytes (unpacked, if ``compressed``) in blocks of ``_BLOCK_BYTES``."""
+    with gzip.open(path, "rb") if compressed else path.open("rb") as handle:
+        while block := handle.read(_BLOCK_BYTES):
+            yield block
+
+
+def _head(path: Path, compressed: bool) -> bytes:
+    """The first four bytes (unpacked, if ``compressed``): enough for a BOM or a magic number."""
+    with gzip.open(path, "rb") if compressed else path.open("rb") as handle:
+        return handle.read(4)
+
+
+@contextmanager
+def _unpacking(path: Path) -> Iterator[None]:
+    """A damaged gzip file is malformed, not an I/O error worth retrying."""
     try:
-        with path.open("rb") as handle:
-            while block := handle.read(_BLOCK_BYTES):
-                decoder.decode(block)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "latin-1"
-    return "utf-8-sig"
+        yield
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise MalformedSource(
+            f"{path.name}: a damaged gzip archive, not a readable CSV export ({_one_line(exc)})"
+        ) from exc
 
 
-def detect_separator(path: Path, encoding: str) -> str:
-    with path.open(encoding=encoding, newline="") as handle:
+def detect_separator(path: Path, encoding: str, compression: Literal["gzip"] | None = None) -> str:
+    """The most frequent of ";", "," and tab in the header line."""
+    with _open_text(path, encoding, compression) as handle:
         header = handle.readline(_MAX_HEADER_CHARS)
     return max(_SEPARATORS, key=header.count)
+
+
+def _open_text(path: Path, encoding: str, compression: Literal["gzip"] | None) -> TextIO:
+    if compression == "gzip":
+        return gzip.open(path, "rt", encoding=encoding, newline="")
+    return path.open(encoding=encoding, newline="")
 
 
 def read_xlsx_chunks(path: Path, chunk_rows: int, skip_rows: int = 0) -> Iterator[pd.DataFrame]:
@@ -191,19 +344,29 @@ def _check_chunk_rows(chunk_rows: int) -> None:
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    """The exception's text on one line, cut: pandas may quote a whole (5 MB) line of the file."""
+    return clipped(" ".join(str(exc).split())) or type(exc).__name__
 
 
 def count_rows(path: Path) -> int:
-    """Data rows in an export without parsing it: newlines for CSV, the sheet's dimension for XLSX."""
+    """Data rows in an export without parsing it: newlines for CSV (unpacked, if gzipped; decoded,
+    if UTF-16), the sheet's dimension for XLSX. A zip archive, which is refused, counts none."""
     if path.suffix.lower() == ".xlsx":
         workbook = openpyxl.load_workbook(path, read_only=True)
         try:
             return max((workbook.worksheets[0].max_row or 1) - 1, 0)
         finally:
             workbook.close()
-    lines = 0
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            lines += block.count(b"\n")
+    head = _head(path, compressed=False)
+    if head.startswith(_ZIP_MAGICS):
+        return 0
+    with _unpacking(path):
+        blocks = _blocks(path, compressed=head.startswith(_GZIP_MAGIC))
+        first = next(blocks, b"")
+        if first.startswith(_UTF16_BOMS):
+            decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+            lines = sum(decoder.decode(block).count("\n") for block in itertools.chain([first], blocks))
+            lines += decoder.decode(b"", final=True).count("\n")
+        else:
+            lines = sum(block.count(b"\n") for block in itertools.chain([first], blocks))
     return max(lines - 1, 0)

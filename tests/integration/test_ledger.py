@@ -189,7 +189,7 @@ def test_no_overspend_under_concurrency(kind: str, pg_url: str, make_tenant, pau
 def test_a_dead_runs_reservations_hold_the_tenant_only_until_their_lease_runs_out(pg_url: str, make_tenant) -> None:  # type: ignore[no-untyped-def]
     clock = Clock(dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC))
     ledger = Ledger(session_factory(pg_url), lease_seconds=60, clock=clock)
-    tenant_id, slug = make_tenant("starter")  # 1,000 credits
+    tenant_id, _ = make_tenant("starter")  # 1,000 credits
     done = ledger.reserve(tenant_id, "credits", 600, "run-1:batch-0")
     with unit_of_work(pg_url) as session:
         ledger.commit(session, [(done, 600)], entity="products")

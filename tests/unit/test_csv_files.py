@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 import erp_adapters.csv_files.adapter as adapter_module
+import erp_adapters.csv_files.reader as reader_module
 from erp_adapters.base import Capability
 from erp_adapters.csv_files import CsvFilesAdapter
 from erp_adapters.csv_files.mapping import normalize_header, resolve_fields
@@ -69,6 +70,29 @@ def test_comma_utf8_file_with_bom_and_accents(tmp_path: Path) -> None:
     assert page.fields == {"sku": "Código", "name": "Nombre", "price": "Precio Venta"}
     assert page.frame["Nombre"].tolist() == ["Camión azul", "Acción «ñ»"]
     assert page.frame["Precio Venta"].tolist() == ["12.00", "3"]
+
+
+@pytest.mark.parametrize("block_bytes", [1, 2, 3, 1 << 20])
+def test_encoding_is_judged_alike_whatever_the_block_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int
+) -> None:
+    # Blocks of 1-3 bytes cut every multi-byte UTF-8 sequence; an uppercase accent before a
+    # curly quote ("É”") happens to be valid UTF-8 yet is no sign of a mixed file.
+    monkeypatch.setattr(reader_module, "_BLOCK_BYTES", block_bytes)
+    utf8 = write(tmp_path / "a.csv", "sku;name\nS1;Camión «azul» — 5 €\n😀;Ñº\n")
+    latin1 = write(tmp_path / "b.csv", "sku;name\nS1;Camión «azul» Nº 1ª\nS2;“CAFÉ”\n", encoding="cp1252")
+
+    assert detect_encoding(utf8) == "utf-8-sig"
+    assert detect_encoding(latin1) == "latin-1"
+
+
+def test_a_stray_nul_in_a_cell_is_read_not_taken_for_binary_data(tmp_path: Path) -> None:
+    # The transform quarantines that record (tests/reliability/test_bad_input.py); the file loads.
+    write(tmp_path / "products.csv", "sku;name;price\nS1;nombre\x00raro;9,95\nS2;bien;9,95\n")
+
+    [page] = fetch_all(tmp_path)
+
+    assert page.frame["name"].tolist() == ["nombre\x00raro", "bien"]
 
 
 def test_tab_separated_file(tmp_path: Path) -> None:
