@@ -46,7 +46,17 @@ class Settings(BaseSettings):
     )
     console_cookie_secret: SecretStr | None = Field(
         default=None,
-        description="Signs the usage console's login cookie. Unset: a random one per start (logins end at a restart).",
+        description=(
+            "Signs the usage console's login cookie and CSRF tokens. Unset: one is made on the first start and "
+            "kept in data_dir/console-cookie-secret (mode 0600), so sign-ins survive a restart."
+        ),
+    )
+    console_origins: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Origins (scheme://host[:port]) besides the Host asked for from which the console takes form posts and "
+            'cookie API calls, e.g. ["https://console.example.com"] behind a proxy that rewrites Host.'
+        ),
     )
 
     @model_validator(mode="after")

@@ -22,7 +22,7 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8080,
     host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 for every interface.")] = "127.0.0.1",
 ) -> None:
-    """Serve the console's page and JSON API (schema at /openapi.json, explorer at /docs)."""
+    """Serve the console's page and JSON API (schema at /openapi.json, explorer at /docs: ops token only)."""
     if ctx.invoked_subcommand is not None:
         return
     import uvicorn

@@ -11,6 +11,7 @@ import typer
 from cli._context import open_shop
 from cli._output import err, one_line_errors, print_json, table
 from cli.sync import EXIT_HELD
+from console.actions import check_record_ids
 from domain.entities import get_spec
 from pipeline.retry_quarantine import RetrySelection, retry_quarantined
 from records.errors import InvalidInput
@@ -97,6 +98,7 @@ def retry(
         raise InvalidInput("give either --id or --all, not both")
     if not ids and not every:
         raise InvalidInput("say which records to retry: --id N (repeatable) or --all [--entity E]")
+    check_record_ids(ids or ())
     shop = open_shop()
     with shop.session() as session:
         tenant_id = get_tenant(session, slug).id

@@ -1,5 +1,5 @@
-"""The JSON API: the page's data and controls, for scripts. FastAPI publishes its schema at
-/openapi.json and an explorer at /docs."""
+"""The JSON API: the page's data and controls, for scripts. Its schema (/openapi.json) and
+explorer (/docs) are served to the ops token only (console/app.py)."""
 
 from __future__ import annotations
 

@@ -3,6 +3,10 @@
 The API takes ``Authorization: Bearer <token>``; the page takes the token once (login form or
 ``?token=``) and then a cookie that holds the token's digest, signed with the console's secret.
 The cookie never holds the token itself, and rotating the token logs the cookie out.
+
+A request that carries ``Authorization: Bearer`` is authenticated by that header alone; a browser
+never adds it to a request another site makes, so such requests need no CSRF defence. Every
+other request that changes something is checked in ``console/security.py``.
 """
 
 from __future__ import annotations
@@ -46,6 +50,12 @@ class Keys:
         token_digest, _, mac = cookie.partition(".")
         return token_digest if hmac.compare_digest(mac, self._mac(token_digest)) else None
 
+    def csrf(self, nonce: str, session: str) -> str:
+        """The page's forms' CSRF token: the browser's CSRF nonce (its own cookie) bound to its
+        sign-in cookie (``""`` before signing in), under a key of its own derived from the secret."""
+        key = hmac.new(self.cookie_secret, b"erp-sync console csrf", hashlib.sha256).digest()
+        return hmac.new(key, f"{nonce}\0{session}".encode(), hashlib.sha256).hexdigest()
+
     def _mac(self, value: str) -> str:
         return hmac.new(self.cookie_secret, value.encode(), hashlib.sha256).hexdigest()
 
@@ -61,10 +71,16 @@ def from_token(session: Session, keys: Keys, token: str) -> Viewer | None:
     return identify(session, keys, digest(token.strip()))
 
 
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, if the request has one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def from_request(session: Session, keys: Keys, request: Request) -> Viewer | None:
     """The bearer token if one is given (a wrong one is not rescued by a cookie), else the cookie."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token:
+    token = bearer_token(request)
+    if token is not None:
         return from_token(session, keys, token)
     cookie = request.cookies.get(COOKIE)
     token_digest = keys.unsign(cookie) if cookie else None

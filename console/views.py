@@ -4,23 +4,36 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from console import style
 from console.actions import change_settings, request_plan, retry_quarantined_records
-from console.auth import COOKIE, Keys, Viewer, from_token, tenant_for
+from console.auth import COOKIE, Keys, Viewer, bearer_token, from_token, tenant_for
 from console.chart import daily_chart
 from console.deps import ConsoleDep, KeysDep, MaybeViewerDep, ledger_of
 from console.overview import build_overview
+from console.security import CSRF_FIELD, csrf_matches, csrf_nonce, same_origin_path
 from records.errors import InvalidInput, ShopError
 from services.tenant_settings import SettingsChange
 from services.tenants import list_plans, list_tenants
 
+
+def csrf_context(request: Request) -> dict[str, Any]:
+    """Every page's forms carry the CSRF token of this browser (see ``console/security.py``);
+    the nonce it is made from goes out as a cookie with the page if the browser has none yet."""
+    nonce = getattr(request.state, "csrf_nonce", None) or csrf_nonce(request)[0]
+    request.state.csrf_nonce = nonce
+    request.state.csrf_issued = True
+    keys: Keys = request.app.state.keys
+    return {"csrf_token": keys.csrf(nonce, request.cookies.get(COOKIE, ""))}
+
+
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+templates = Jinja2Templates(directory=Path(__file__).with_name("templates"), context_processors=[csrf_context])
 
 
 UNITS = (("GB", 10**9), ("MB", 10**6), ("kB", 10**3))  # decimal, as storage is sold
@@ -38,20 +51,48 @@ def percent(used: int, limit: int) -> int:
 templates.env.filters["n"] = lambda value: f"{value:,}"
 templates.env.filters["bytes"] = human_bytes
 templates.env.globals["percent"] = percent
+templates.env.globals["css_version"] = style.VERSION
+
+
+async def checked_form(request: Request, keys: KeysDep) -> None:
+    """The form must carry this browser's CSRF token, unless a Bearer header authenticates the
+    request (no other site can make a browser send one)."""
+    if bearer_token(request) is not None:
+        return
+    form = await request.form()
+    if not csrf_matches(keys, request, form.get(CSRF_FIELD)):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "this form is out of date or was not sent from this console: reload the page and try again",
+        )
+
+
+CheckedForm = [Depends(checked_form)]
 
 
 def login_cookie(response: Response, keys: Keys, viewer: Viewer) -> Response:
-    # SameSite=Strict keeps other sites from posting the page's forms with this cookie.
+    # SameSite=Strict keeps other sites from posting the page's forms with this cookie; the Origin
+    # check and the forms' CSRF token (console/security.py) stand in for browsers that ignore it.
     response.set_cookie(COOKIE, keys.sign(viewer.token_digest), httponly=True, samesite="strict")
     return response
 
 
+def redirect(path: str) -> RedirectResponse:
+    """303 to a path of this site; anything a browser could read as another site goes to ``/``."""
+    return RedirectResponse(same_origin_path(path), status.HTTP_303_SEE_OTHER)
+
+
 def back_to(slug: str, **message: str) -> RedirectResponse:
-    return RedirectResponse(f"/tenants/{slug}?{urlencode(message)}", status.HTTP_303_SEE_OTHER)
+    return redirect(f"/tenants/{quote(slug, safe='')}?{urlencode(message)}")
 
 
 def home() -> RedirectResponse:
-    return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
+    return redirect("/")
+
+
+@router.get("/console.css")
+def stylesheet() -> Response:
+    return Response(style.CSS, media_type="text/css", headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -59,7 +100,7 @@ def index(request: Request, console: ConsoleDep, viewer: MaybeViewerDep) -> Resp
     if viewer is None:
         return templates.TemplateResponse(request, "login.html", {})
     if viewer.slug is not None:
-        return RedirectResponse(f"/tenants/{viewer.slug}", status.HTTP_303_SEE_OTHER)
+        return redirect(f"/tenants/{quote(viewer.slug, safe='')}")
     with console.sessions() as session:
         plans = {p.id: p.name for p in list_plans(session)}
         rows = [(t.slug, plans[t.plan_id], t.status) for t in list_tenants(session)]
@@ -71,14 +112,14 @@ def sign_in_again(request: Request) -> Response:
     return templates.TemplateResponse(request, "login.html", context, status_code=status.HTTP_401_UNAUTHORIZED)
 
 
-@router.post("/login", response_class=HTMLResponse)
+@router.post("/login", response_class=HTMLResponse, dependencies=CheckedForm)
 def login(request: Request, token: Annotated[str, Form()], console: ConsoleDep, keys: KeysDep) -> Response:
     with console.sessions() as session:
         viewer = from_token(session, keys, token)
     return sign_in_again(request) if viewer is None else login_cookie(home(), keys, viewer)
 
 
-@router.post("/logout")
+@router.post("/logout", dependencies=CheckedForm)
 def logout() -> Response:
     response = home()
     response.delete_cookie(COOKIE)
@@ -107,7 +148,7 @@ def tenant_page(
     return templates.TemplateResponse(request, "tenant.html", context)
 
 
-@router.post("/tenants/{slug}/settings")
+@router.post("/tenants/{slug}/settings", dependencies=CheckedForm)
 async def settings_form(request: Request, slug: str, console: ConsoleDep, viewer: MaybeViewerDep) -> Response:
     if viewer is None:
         return home()
@@ -130,7 +171,7 @@ async def settings_form(request: Request, slug: str, console: ConsoleDep, viewer
     return back_to(slug, notice=f"saved: {', '.join(changed)}" if changed else "nothing changed")
 
 
-@router.post("/tenants/{slug}/plan-request")
+@router.post("/tenants/{slug}/plan-request", dependencies=CheckedForm)
 def plan_form(slug: str, plan: Annotated[str, Form()], console: ConsoleDep, viewer: MaybeViewerDep) -> Response:
     if viewer is None:
         return home()
@@ -143,7 +184,7 @@ def plan_form(slug: str, plan: Annotated[str, Form()], console: ConsoleDep, view
     return back_to(slug, notice=f"plan {wanted['to']} requested: ops will apply it and confirm")
 
 
-@router.post("/tenants/{slug}/quarantine/{record_id}/retry")
+@router.post("/tenants/{slug}/quarantine/{record_id}/retry", dependencies=CheckedForm)
 def retry_form(slug: str, record_id: int, console: ConsoleDep, viewer: MaybeViewerDep) -> Response:
     if viewer is None:
         return home()

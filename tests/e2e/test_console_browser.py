@@ -80,6 +80,7 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
         pytest.fail("Chromium and ChromeDriver are missing: `make browser` installs Debian's chromium packages")
     options = Options()
     options.binary_location = str(CHROMIUM)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # to see what the CSP refuses
     for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium'}"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
@@ -87,6 +88,11 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
         yield driver
     finally:
         driver.quit()
+
+
+def console_header(url: str, name: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as answer:
+        return str(answer.headers[name])  # by any case
 
 
 def number(driver: webdriver.Chrome, testid: str) -> int:
@@ -132,6 +138,17 @@ def test_the_page_shows_the_ledgers_figures_and_saves_a_switch(
         per_entity[entity] = per_entity.get(entity, 0) + int(amount.replace(",", ""))
     assert per_entity == quota["process_breakdown"]
 
+    # Served under its Content-Security-Policy, the page keeps its style (from /console.css, as
+    # nothing is inline) and the browser refuses nothing on it.
+    assert "frame-ancestors 'none'" in console_header(f"{console_url}/health", "Content-Security-Policy")
+    header = browser.find_element(By.CSS_SELECTOR, "header")
+    assert header.value_of_css_property("background-color") == "rgba(29, 39, 51, 1)"
+    bar = browser.find_element(By.CSS_SELECTOR, '[data-testid="credits-bar"] rect')
+    assert bar.get_attribute("width") == str(round(100 * quota["credits_used"] / quota["credits_max"]))
+    assert bar.value_of_css_property("fill") == "rgb(47, 111, 176)"
+    refused = [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+    assert refused == []
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "console-page.png"
     browser.save_screenshot(str(shot))
@@ -145,6 +162,8 @@ def test_the_page_shows_the_ledgers_figures_and_saves_a_switch(
     notice = WebDriverWait(browser, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="notice"]'))
     assert notice.text == "saved: entities"
     assert not browser.find_element(By.CSS_SELECTOR, '[data-testid="entity-stock"]').is_selected()
+    # The form went through the Origin check and carried the page's CSRF token.
+    assert browser.find_element(By.CSS_SELECTOR, '[data-testid="settings"] input[name="csrf_token"]')
     with session_factory(pg_url)() as session:
         assert sorted(session.get_one(Tenant, tenant_id).entities) == ["customers", "products", "sales_reps"]
         entry = session.scalars(select(AuditEntry).where(AuditEntry.tenant_id == tenant_id)).one()

@@ -45,9 +45,13 @@ def audit(url: str, tenant_id: int) -> list[AuditEntry]:
         )
 
 
-def test_health_schema_and_docs_need_no_token(client: TestClient) -> None:
+def test_health_needs_no_token_and_the_schema_and_docs_need_the_ops_token(client: TestClient, two: dict) -> None:
     assert client.get("/health").json() == {"status": "ok"}
-    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/openapi.json", "/docs"):
+        assert client.get(path).status_code == 401
+        assert client.get(path, headers=bearer(two["a_token"])).status_code == 403
+    assert client.get("/redoc").status_code == 404
+    paths = client.get("/openapi.json", headers=bearer(OPS)).json()["paths"]
     assert {
         "/api/me",
         "/api/tenants",
@@ -58,7 +62,7 @@ def test_health_schema_and_docs_need_no_token(client: TestClient) -> None:
         "/api/tenants/{slug}/changes",
     } <= set(paths)
     assert "/tenants/{slug}" not in paths  # the page is not part of the API
-    assert "swagger" in client.get("/docs").text.lower()
+    assert "swagger" in client.get("/docs", headers=bearer(OPS)).text.lower()
 
 
 def test_tokens_are_stored_hashed_and_identify_their_tenant(client: TestClient, pg_url: str, two: dict) -> None:

@@ -12,15 +12,9 @@ from sqlalchemy import select
 
 from console.auth import COOKIE
 from shop.models import AuditEntry, Tenant
-from tests.console_helpers import OPS, token_for
+from tests.console_helpers import OPS, post_form, signed_in, token_for
 from tests.db import session_factory
 from tests.integration.test_quarantine_cli import first_sync, map_price_to_importe, new_tenant, records
-
-
-def signed_in(client: TestClient, token: str) -> TestClient:
-    answer = client.post("/login", data={"token": token}, follow_redirects=False)
-    assert answer.status_code == 303 and COOKIE in answer.cookies
-    return client
 
 
 def actions(url: str, tenant_id: int) -> list[str]:
@@ -33,7 +27,7 @@ def test_sign_in_with_the_form_shows_the_tenants_page(client: TestClient, pg_url
     tenant_id, slug = make_tenant()
     token = token_for(pg_url, tenant_id)
     assert 'name="token"' in client.get("/").text
-    wrong = client.post("/login", data={"token": "nope"})
+    wrong = post_form(client, "/login", {"token": "nope"})
     assert wrong.status_code == 401 and "not valid" in wrong.text
 
     signed_in(client, token)
@@ -43,7 +37,7 @@ def test_sign_in_with_the_form_shows_the_tenants_page(client: TestClient, pg_url
     assert 'data-testid="credits-max">1,000<' in page.text and 'data-testid="daily-chart"' in page.text
     assert "Next plan up: <strong>basic</strong>" in page.text
 
-    client.post("/logout")
+    post_form(client, "/logout")
     assert client.get(f"/tenants/{slug}", follow_redirects=False).headers["location"] == "/"
 
 
@@ -69,10 +63,10 @@ def test_a_tenant_cannot_open_or_change_another_tenants_page(client: TestClient,
     signed_in(client, token_for(pg_url, a_id))
     page = client.get(f"/tenants/{b}")
     assert page.status_code == 403 and "this token may only use tenant" in page.text
-    change = client.post(f"/tenants/{b}/settings", data={"entities": ["stock"]})
-    assert change.status_code == 403
-    plan = client.post(f"/tenants/{b}/plan-request", data={"plan": "basic"})
-    assert plan.status_code == 403
+    change = post_form(client, f"/tenants/{b}/settings", {"entities": ["stock"]})
+    assert change.status_code == 403 and "this token may only use tenant" in change.text
+    plan = post_form(client, f"/tenants/{b}/plan-request", {"plan": "basic"})
+    assert plan.status_code == 403 and "this token may only use tenant" in plan.text
     with session_factory(pg_url)() as session:
         assert session.get_one(Tenant, b_id).entities == ["products"]
     assert actions(pg_url, b_id) == []
@@ -85,7 +79,7 @@ def test_the_settings_and_plan_forms_apply_and_record(client: TestClient, pg_url
     tenant_id, slug = make_tenant()
     signed_in(client, token_for(pg_url, tenant_id))
     form = {"entities": ["products", "stock"], "every_stock": "15", "every_products": "", "priorities": "stock"}
-    saved = client.post(f"/tenants/{slug}/settings", data=form)
+    saved = post_form(client, f"/tenants/{slug}/settings", form)
     assert "saved: entities, schedules, priorities" in saved.text
     assert 'value="stock" data-testid="entity-stock" checked' in saved.text
     with session_factory(pg_url)() as session:
@@ -96,10 +90,10 @@ def test_the_settings_and_plan_forms_apply_and_record(client: TestClient, pg_url
             ["stock"],
         )
 
-    bad = client.post(f"/tenants/{slug}/settings", data={**form, "every_stock": "soon"})
+    bad = post_form(client, f"/tenants/{slug}/settings", {**form, "every_stock": "soon"})
     assert "a schedule is a whole number of minutes, got &#39;soon&#39;" in bad.text
 
-    requested = client.post(f"/tenants/{slug}/plan-request", data={"plan": "basic"})
+    requested = post_form(client, f"/tenants/{slug}/plan-request", {"plan": "basic"})
     assert "plan basic requested" in requested.text and "· plan starter ·" in requested.text
     assert actions(pg_url, tenant_id) == ["settings", "plan_request"]
 
@@ -112,7 +106,7 @@ def test_the_retry_button_loads_a_fixed_record(client: TestClient, pg_url: str, 
     signed_in(client, token_for(pg_url, tenant_id))
     assert f'data-testid="retry-{record.id}"' in client.get(f"/tenants/{slug}").text
 
-    page = client.post(f"/tenants/{slug}/quarantine/{record.id}/retry")
+    page = post_form(client, f"/tenants/{slug}/quarantine/{record.id}/retry")
     assert f"record {record.id}: loaded" in page.text
     assert f'data-testid="retry-{record.id}"' not in page.text
     assert records(pg_url, tenant_id)["A-3"].resolved_at is not None
