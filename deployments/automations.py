@@ -12,6 +12,8 @@ from prefect.client.schemas.objects import StateType
 from prefect.events.actions import ChangeFlowRunState, SendNotification
 from prefect.events.schemas.automations import EventTrigger, Posture
 
+from records.states import QUOTA_STATES
+
 # Typed as EventTrigger.match is: a dict[str, str] is not a dict[str, str | list[str]].
 TENANTS: dict[str, str | list[str]] = {"prefect.resource.id": "erp-sync.tenant.*"}  # our quota events' resource
 FLOW_RUNS: dict[str, str | list[str]] = {"prefect.resource.id": "prefect.flow-run.*"}
@@ -72,12 +74,14 @@ def crash_unresponsive_runs() -> Automation:
         description=f"No heartbeat from a running flow run for {UNRESPONSIVE_AFTER.seconds} s: mark it Crashed.",
         trigger=EventTrigger(
             after={"prefect.flow-run.heartbeat"},
+            # A run's end, under every name it can end with: a quota stop is a Cancelled state
+            # named CreditCeiling (its event is prefect.flow-run.CreditCeiling, not …Cancelled).
             expect={
                 "prefect.flow-run.heartbeat",
-                "prefect.flow-run.Completed",
-                "prefect.flow-run.Failed",
-                "prefect.flow-run.Cancelled",
-                "prefect.flow-run.Crashed",
+                *(
+                    f"prefect.flow-run.{name}"
+                    for name in ("Completed", "Failed", "Cancelled", "Crashed", *QUOTA_STATES)
+                ),
             },
             match=FLOW_RUNS,
             for_each={"prefect.resource.id"},
