@@ -96,6 +96,7 @@ CUSTOMER_HEADER = [
     "Población",
     "Provincia",
     "CP",
+    "País",
 ]
 CONTACT_HEADER = ["Código contacto", "Código cliente", "Nombre", "Email", "Teléfono"]
 
@@ -129,6 +130,7 @@ def customer_rows(count: int, seed: int = 11) -> list[list[str]]:
                 city,
                 province,
                 f"{prefix}{rng.randint(1, 999):03d}",
+                "ES",
             ]
         )
     return rows
@@ -150,8 +152,19 @@ def contact_rows(customers: int, seed: int = 13) -> list[list[str]]:
 
 
 BAD_CUSTOMERS = [
-    ["C99001", "12345678A", "NIF con letra equivocada S.L.", "ok@cliente.es", "", "", "Madrid", "Madrid", "28001"],
-    ["C99002", "", "Correo roto S.A.", "no-es-un-correo", "", "", "Sevilla", "Sevilla", "41001"],
+    [
+        "C99001",
+        "12345678A",
+        "NIF con letra equivocada S.L.",
+        "ok@cliente.es",
+        "",
+        "",
+        "Madrid",
+        "Madrid",
+        "28001",
+        "ES",
+    ],
+    ["C99002", "", "Correo roto S.A.", "no-es-un-correo", "", "", "Sevilla", "Sevilla", "41001", "ES"],
 ]
 BAD_CONTACTS = [["K99001", "C77777", "Contacto de un cliente que no existe", "x@y.es", ""]]
 

@@ -17,7 +17,7 @@ CUSTOMERS_TABLE = cast(Table, Customer.__table__)
 def normalise_customer(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out["tax_id"] = out["tax_id"].map(normalise_tax_id)
-    out["country"] = out["country"].str.upper().mask(out["country"] == "", "ES")
+    out["country"] = out["country"].str.upper()  # a blank country stays blank: nothing is guessed
     out["email"] = out["email"].str.lower()
     return out
 

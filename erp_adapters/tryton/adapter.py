@@ -1,15 +1,21 @@
-"""Tryton over JSON-RPC: every entity read page by page in id order, deltas by stamp windows."""
+"""Tryton over JSON-RPC: every entity read page by page in id order, deltas by stamp windows.
+
+Which modules the database has activated is read once per adapter from ``ir.module``: an entity
+whose module is missing fails with one line naming it, and fields of optional modules (variant
+attributes, the sale behind an invoice or a shipment) are read only where the module is active.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any, ClassVar
 
 import pandas as pd
 
 from erp_adapters.base import Capability
+from erp_adapters.errors import AdapterConfigError
 from erp_adapters.options import Options
 from erp_adapters.tryton.client import Transport, TrytonClient
 from erp_adapters.tryton.listings import LISTINGS, Listing, Record
@@ -20,6 +26,7 @@ from records.orders import ShopOrder
 
 DEFAULT_LOOK_BACK = dt.timedelta(minutes=5)
 _REQUIRED = ("url", "database", "user", "password")
+ORDER_MODULES = ("sale",)  # sale.sale; sale itself depends on stock, account_invoice, product, party
 
 
 class TrytonAdapter:
@@ -39,6 +46,7 @@ class TrytonAdapter:
         self.look_back = look_back
         self.confirm = confirm  # pushed orders are quoted and confirmed, not left as drafts
         self.warehouse = warehouse  # code of the warehouse pushed orders ship from; None: the first
+        self._modules: frozenset[str] | None = None
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> TrytonAdapter:
@@ -63,7 +71,7 @@ class TrytonAdapter:
     def fetch(self, entity: Entity, since: Cursor | None, page_size: int) -> Iterator[Page]:
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size}")
-        listing = LISTINGS[entity]
+        listing = self._listing(entity)
         if listing.per_warehouse:
             yield from self._per_warehouse(listing, page_size)
             return
@@ -74,7 +82,7 @@ class TrytonAdapter:
         return self.fetch(entity, None, page_size)
 
     def estimate(self, entity: Entity, since: Cursor | None) -> int | None:
-        listing = LISTINGS[entity]
+        listing = self._listing(entity)
         window = _window(listing, since)
         domain = [*listing.domain, *window.domain(listing.stamps, self.look_back), ["id", ">", window.after_id]]
         count = self.client.count(listing.model, domain)
@@ -85,10 +93,39 @@ class TrytonAdapter:
         return {column: column for column in columns if column in LISTINGS[entity].columns}
 
     def find_order(self, idempotency_key: str) -> str | None:
+        self._require(ORDER_MODULES, "orders")
         return find_sale(self.client, idempotency_key)
 
     def push_order(self, order: ShopOrder, idempotency_key: str) -> str:
+        self._require(ORDER_MODULES, "orders")
         return push_sale(self.client, order, idempotency_key, confirm=self.confirm, warehouse=self.warehouse)
+
+    def modules(self) -> frozenset[str]:
+        """The modules activated on the database, read once per adapter.
+
+        ``ir.module`` rather than ``fields_get`` on each model: one call answers for every entity
+        and names the modules themselves, and trytond grants every user read access to it (the
+        ``access_module`` rule in ``ir/module.xml`` has no group), so an API user without admin
+        rights can read it. A set-up that revoked that access gets the ordinary "cannot read
+        ir.module" line, as for any model."""
+        if self._modules is None:
+            found = self.client.search_read("ir.module", [["state", "=", "activated"]], None, ["name"])
+            self._modules = frozenset(str(record["name"]) for record in found)
+        return self._modules
+
+    def _listing(self, entity: Entity) -> Listing:
+        listing = LISTINGS[entity]
+        self._require(listing.requires, str(entity))
+        return listing.for_modules(self.modules())
+
+    def _require(self, modules: Iterable[str], purpose: str) -> None:
+        missing = [module for module in modules if module not in self.modules()]
+        if missing:
+            names = ", ".join(f"'{module}'" for module in missing)
+            raise AdapterConfigError(
+                f"tryton: {purpose} need the module{'s' if len(missing) > 1 else ''} {names}, "
+                f"not activated on database '{self.client.database}'"
+            )
 
     def _pages(
         self, listing: Listing, window: Window, page_size: int, context: dict[str, Any] | None = None, **scope: str

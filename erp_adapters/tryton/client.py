@@ -30,6 +30,7 @@ class TrytonRefused(ErpError):
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(f"tryton refused: {kind}: {message}")
+        self.kind = kind
         self.message = message
 
 
@@ -106,8 +107,12 @@ class TrytonClient:
         try:
             return self.model(model, method, *params, context=context)
         except TrytonRefused as exc:
-            # A read refused is the set-up's doing: the user's access rights or a module not activated.
-            raise AdapterConfigError(f"tryton: user '{self.login}' cannot read {model}: {exc.message}") from None
+            # A read refused is the set-up's doing. Tryton's own refusals (access rights, record
+            # rules) come as user errors; anything else failed inside the server (a field or model
+            # it does not know, a broken module), so it is not called a matter of rights.
+            if exc.kind == "UserError":
+                raise AdapterConfigError(f"tryton: user '{self.login}' cannot read {model}: {exc.message}") from None
+            raise AdapterConfigError(f"tryton: reading {model} failed in the server: {exc.message}") from None
 
     def _open(self) -> None:
         if self._authorization is not None:

@@ -2,14 +2,18 @@
 
 Fields use Tryton's dotted reads (``template.code``, ``lines.product.code``): the server answers
 ``{"template.": {...}}`` or a list of those for one2many, so a page costs one call.
+
+Each listing names the Tryton modules it cannot do without (``requires``) and the fields that
+exist only when another module is activated (``optional``): the adapter drops those fields on a
+database without the module, since Tryton refuses a read naming a field it does not know.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +34,13 @@ class Listing:
     domain: tuple[Any, ...] = ()
     stamps: tuple[str, ...] = _STAMPS  # empty: no delta, every run reads everything
     per_warehouse: bool = False  # read once per warehouse with the ``locations`` context
+    requires: tuple[str, ...] = ()  # modules without which the model (or a field read) is missing
+    optional: tuple[tuple[str, str], ...] = ()  # (field, module adding it): read only if activated
+
+    def for_modules(self, activated: Collection[str]) -> Listing:
+        """This listing without the optional fields whose module is not activated."""
+        dropped = {field for field, module in self.optional if module not in activated}
+        return replace(self, fields=tuple(f for f in self.fields if f not in dropped)) if dropped else self
 
 
 def text(value: Any) -> str:
@@ -202,6 +213,8 @@ LISTINGS: dict[Entity, Listing] = {
         ("sku", "name", "price", "template_code", "template_name", "barcode", "color", "size"),
         # A template's edit (name, price) changes its variants without stamping them.
         stamps=(*_STAMPS, "template.write_date", "template.create_date", "identifiers.write_date"),
+        requires=("product",),
+        optional=(("attributes", "product_attribute"),),  # without it: no colour, size or name suffix
     ),
     Entity.STOCK: Listing(
         "product.product",
@@ -211,6 +224,7 @@ LISTINGS: dict[Entity, Listing] = {
         domain=(("type", "=", "goods"),),
         stamps=(),  # moves change quantities without stamping the variant
         per_warehouse=True,
+        requires=("stock",),
     ),
     Entity.SALES_REPS: Listing(
         "company.employee",
@@ -218,6 +232,7 @@ LISTINGS: dict[Entity, Listing] = {
         sales_rep_row,
         ("code", "name", "email"),
         stamps=(*_STAMPS, "party.write_date", "party.contact_mechanisms.write_date"),
+        requires=("company",),
     ),
     Entity.ADMIN_USERS: Listing(
         "res.user", ("email", "name", "login"), admin_user_row, ("email", "name"), domain=(("email", "!=", None),)
@@ -228,6 +243,7 @@ LISTINGS: dict[Entity, Listing] = {
         customer_row,
         ("code", "tax_id", "name", "email", "phone", "address", "city", "province", "postal_code", "country"),
         stamps=(*_STAMPS, "addresses.write_date", "contact_mechanisms.write_date", "identifiers.write_date"),
+        requires=("party",),
     ),
     Entity.CONTACTS: Listing(
         "party.contact_mechanism",
@@ -237,6 +253,7 @@ LISTINGS: dict[Entity, Listing] = {
         # An archived party leaves the customers, so its mechanisms leave the contacts.
         domain=(("type", "in", ["email", "phone", "mobile"]), ("party.active", "=", True)),
         stamps=(*_STAMPS, "party.write_date"),
+        requires=("party",),
     ),
     Entity.INVOICES: Listing(
         "account.invoice",
@@ -254,6 +271,8 @@ LISTINGS: dict[Entity, Listing] = {
         _DOCUMENT,
         domain=(("type", "=", "out"), ("state", "in", ["validated", "posted", "paid"])),
         stamps=(*_STAMPS, "lines.write_date"),
+        requires=("account_invoice",),
+        optional=(("sales.reference", "sale"),),  # without it: order_ref is the invoice's reference
     ),
     Entity.DELIVERY_NOTES: Listing(
         "stock.shipment.out",
@@ -270,6 +289,8 @@ LISTINGS: dict[Entity, Listing] = {
         _DOCUMENT,
         domain=(("state", "!=", "cancelled"),),
         stamps=(*_STAMPS, "moves.write_date"),  # outgoing_moves cannot be searched
+        requires=("stock",),
+        optional=(("outgoing_moves.sale.reference", "sale"),),  # without it: the shipment's reference
     ),
     Entity.PENDING_ORDERS: Listing(
         "sale.sale",
@@ -278,5 +299,6 @@ LISTINGS: dict[Entity, Listing] = {
         (*_DOCUMENT, "status"),
         domain=(("state", "in", ["quotation", "confirmed", "processing"]),),
         stamps=(*_STAMPS, "lines.write_date"),
+        requires=("sale",),
     ),
 }

@@ -2,6 +2,9 @@
 
 The sale is looked up by reference before it is created, and the create is never retried after
 a lost answer (see the client), so a push repeated after any failure finds the first sale.
+
+The sale is in the order's currency (``currency.currency`` by ISO code), never the company's by
+default: a currency Tryton does not hold refuses the order instead of relabelling its amounts.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ def _sale(client: TrytonClient, reference: str) -> dict[str, Any] | None:
 def _sale_values(client: TrytonClient, order: ShopOrder, reference: str, warehouse: str | None) -> dict[str, Any]:
     party = _party(client, order)
     products = _products(client, order)
+    currency = _currency(client, order)
     lines = [
         {
             "type": "line",
@@ -61,6 +65,7 @@ def _sale_values(client: TrytonClient, order: ShopOrder, reference: str, warehou
         "party": party["id"],
         "invoice_address": address,
         "shipment_address": address,
+        "currency": currency,
         "warehouse": _warehouse(client, warehouse),
         "reference": reference,
         "sale_date": order.placed_at.date(),
@@ -75,6 +80,17 @@ def _warehouse(client: TrytonClient, code: str | None) -> int:
     found = client.search_read("stock.location", domain, 1, [])
     if not found:
         raise AdapterConfigError(f"tryton: no warehouse with code '{code}'" if code else "tryton: no warehouse")
+    return int(found[0]["id"])
+
+
+def _currency(client: TrytonClient, order: ShopOrder) -> int:
+    """The active Tryton currency with the order's ISO code."""
+    code = order.currency.strip().upper()
+    if not code:
+        raise OrderRejected(f"order {order.number}: the order has no currency")
+    found = client.search_read("currency.currency", [["code", "=", code]], 1, [])
+    if not found:
+        raise OrderRejected(f"order {order.number}: currency '{code}' is not in Tryton")
     return int(found[0]["id"])
 
 

@@ -251,6 +251,60 @@ def test_records_gone_from_tryton_are_reconciled_away(
     assert {entity: shop[entity] for entity in results} == {entity: erp[entity] for entity in results}
 
 
+PLAIN_GROUPS = ["products", "stock", "sales_reps", "admin_users", "customers"]  # no account_invoice, no sale
+
+
+def in_plain_tryton(server: TrytonServer) -> dict[str, int]:
+    """What the minimal database holds of the entities its modules provide."""
+    client = server.client()
+    goods = client.count("product.product", [["type", "=", "goods"]])
+    return {
+        "products": client.count("product.product", []),
+        "stock": client.count("stock.location", [["type", "=", "warehouse"]]) * goods,
+        "sales_reps": client.count("company.employee", []),
+        "admin_users": client.count("res.user", [["email", "!=", None]]),
+        "customers": client.count("party.party", []),
+        "contacts": client.count("party.contact_mechanism", [["type", "in", ["email", "phone", "mobile"]]]),
+    }
+
+
+@pytest.mark.tryton  # the conftest marks only the tests on the full database
+def test_a_plain_tryton_without_product_attribute_or_sale_imports_what_its_modules_hold(
+    pg_url: str, minimal_tryton_server: TrytonServer, tryton_env: str
+) -> None:
+    tenant_id, slug = tenant(pg_url, minimal_tryton_server, PLAIN_GROUPS)
+    expected = in_plain_tryton(minimal_tryton_server)
+
+    first = sync(slug)
+
+    assert {entity: counts["written"] for entity, counts in first.items()} == expected
+    assert {entity: counts["quarantined"] for entity, counts in first.items()} == dict.fromkeys(expected, 0)
+    assert {entity: n for entity, n in in_shop(pg_url, tenant_id).items() if entity in expected} == expected
+    with session_factory(pg_url)() as session:
+        variants = session.execute(
+            select(ProductVariant.sku, ProductVariant.name, ProductVariant.attrs).where(
+                ProductVariant.tenant_id == tenant_id, ProductVariant.sku.like("M0001-%")
+            )
+        ).all()
+    assert sorted(tuple(v) for v in variants) == [("M0001-1", "Pantalón 0001", {}), ("M0001-2", "Pantalón 0001", {})]
+    second = sync(slug)
+    assert {entity: counts["written"] for entity, counts in second.items()} == dict.fromkeys(expected, 0)
+
+
+@pytest.mark.tryton
+def test_a_party_without_an_address_keeps_a_blank_country_in_the_shop(
+    pg_url: str, minimal_tryton_server: TrytonServer, tryton_env: str
+) -> None:
+    tenant_id, slug = tenant(pg_url, minimal_tryton_server, ["customers"])
+    (company,) = minimal_tryton_server.client().search_read("company.company", [], 1, ["party.code"])
+    sync(slug)
+    with session_factory(pg_url)() as session:
+        country = session.scalars(
+            select(Customer.country).where(Customer.tenant_id == tenant_id, Customer.code == company["party."]["code"])
+        ).one()
+    assert country in (None, "")  # Tryton has no address for it: no country to import
+
+
 def export(slug: str) -> dict[str, int]:
     from flows.export_orders import export_orders
 

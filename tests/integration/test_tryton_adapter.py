@@ -223,10 +223,10 @@ def test_shop_orders_become_one_confirmed_sale_even_when_pushed_again(server: Tr
     assert source.push_order(order, "SHOP-1001") == number  # a retry finds the first sale
     assert source.find_order("SHOP-1001") == number
     sales = server.client().search_read(
-        "sale.sale", [["reference", "=", "SHOP-1001"]], None, ["state", "total_amount", "party.code"]
+        "sale.sale", [["reference", "=", "SHOP-1001"]], None, ["state", "total_amount", "party.code", "currency.code"]
     )
-    assert [(s["state"], s["total_amount"], s["party."]["code"]) for s in sales] == [
-        ("processing", Decimal("32.00"), "C0042")
+    assert [(s["state"], s["total_amount"], s["party."]["code"], s["currency."]["code"]) for s in sales] == [
+        ("processing", Decimal("32.00"), "C0042", "EUR")  # the order's currency (ShopOrder's default)
     ]
 
 
