@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.root import process_root
 from domain.entities import SYNC_GROUPS
-from flows.tenancy import run_tags
+from flows.tenancy import VERBS, run_label, run_tags
 from services.outbox import count_waiting
 from services.tenants import list_tenants
 from shop.models import Plan, SyncRun, Tenant
@@ -149,6 +149,7 @@ def dispatch_due_tenants(target: str = "sync-tenant") -> list[dict[str, Any]]:
                 f"{target}/{target}",
                 parameters=due.parameters,
                 tags=run_tags(due.tenant, due.plan),
+                flow_run_name=run_label(VERBS[target], due.parameters),
                 timeout=0,
                 as_subflow=False,
             ),

@@ -8,6 +8,7 @@ from prefect.states import Cancelled, State
 from erp_adapters.errors import TransientErpError
 from erp_adapters.orders import order_sink
 from flows.reporting import emit_exhausted, emit_thresholds, publish_export_report
+from flows.tenancy import VERBS, run_name
 from flows.tenant_run import start_run
 from pipeline.send_orders import SendResult, SendTarget, export_outbox
 from quotas.errors import QuotaExceeded
@@ -15,7 +16,7 @@ from services.outbox import count_waiting
 from tasks.send_orders import send_batch
 
 
-@flow(name="export-orders", flow_run_name="export orders of {tenant}")
+@flow(name="export-orders", flow_run_name=run_name(VERBS["export-orders"]))
 def export_orders(tenant: str) -> dict[str, int] | State:
     """Send every order waiting in the tenant's outbox to its ERP, exactly once each.
 

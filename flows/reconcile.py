@@ -11,7 +11,7 @@ from prefect.states import Cancelled, State
 
 from app.root import process_root
 from flows.reporting import emit_exhausted, install_log_filter
-from flows.tenancy import holds_tenant, run_name
+from flows.tenancy import VERBS, holds_tenant, run_name
 from pipeline.load import LoadTarget
 from pipeline.reconcile import reconcile_tenant
 from pipeline.run_plan import groups_to_run
@@ -19,7 +19,7 @@ from services.tenants import get_tenant
 from tasks.reconcile import reconcile_entity
 
 
-@flow(name="reconcile-deletes", flow_run_name=run_name("reconcile"))
+@flow(name="reconcile-deletes", flow_run_name=run_name(VERBS["reconcile-deletes"]))
 @holds_tenant
 def reconcile_deletes(tenant: str, entities: list[str] | None = None) -> dict[str, Any] | State:
     """The pipeline's reconcile of the tenant's groups, one task run per entity

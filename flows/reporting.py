@@ -51,6 +51,17 @@ def publish_export_report(tenant: str, row: dict[str, Any]) -> None:
     )
 
 
+def publish_sync_summary(tenant: str, results: dict[str, dict[str, int]], ended: str) -> None:
+    """The parent run's own table: every entity its imports reached, and how the run ended, so
+    ops see the whole sync on the run they open first."""
+    rows = [{"entity": entity, **counts} for entity, counts in results.items()]
+    create_table_artifact(
+        table=rows or [{"entity": "(none)"}],
+        key=_artifact_key(tenant, "sync"),
+        description=f"Sync of {tenant}: {ended}",
+    )
+
+
 # Called with (entity, rows done, rows expected): the CLI's progress bar.
 ProgressListener = Callable[[str, int, int | None], None]
 # A context variable, not a global: Prefect copies the caller's context into the threads that run

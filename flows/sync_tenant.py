@@ -13,7 +13,8 @@ from prefect.states import Cancelled, State
 
 from app.root import process_root
 from flows.imports import IMPORT_FLOWS
-from flows.tenancy import holds_tenant, run_name
+from flows.reporting import publish_sync_summary
+from flows.tenancy import VERBS, holds_tenant, run_name
 from pipeline.run_plan import plan_run
 from records.states import QUOTA_STATES
 
@@ -49,7 +50,7 @@ def run_wave(tenant: str, wave: list[str], dry_run: bool) -> list[GroupOutcome]:
     return [future.result() for future in futures]
 
 
-@flow(name="sync-tenant", flow_run_name=run_name("sync"))
+@flow(name="sync-tenant", flow_run_name=run_name(VERBS["sync-tenant"]))
 @holds_tenant
 def sync_tenant(tenant: str, entities: list[str] | None = None, dry_run: bool = False) -> dict[str, Any] | State:
     """Run the tenant's imports. A quota stop in one of them ends the whole run in that state."""
@@ -64,5 +65,7 @@ def sync_tenant(tenant: str, entities: list[str] | None = None, dry_run: bool = 
             results.update(outcome.results)
         stop = next((outcome.stop for outcome in outcomes if outcome.stop), None)
         if stop is not None:
+            publish_sync_summary(tenant, results, f"{stop[0]}: {stop[1]}")
             return Cancelled(name=stop[0], message=stop[1])
+    publish_sync_summary(tenant, results, "dry run" if dry_run else "completed")
     return results

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -32,21 +32,28 @@ class TenantScope:
         return run_tags(self.tenant, self.plan)
 
 
+SCOPE_TAGS = ("tenant:", "plan:")
+
+
 def run_tags(tenant: str, plan: str) -> list[str]:
     """Tags ops filter the run list by."""
     return [f"tenant:{tenant}", f"plan:{plan}"]
 
 
+# What each deployment's runs are called in the run list, by the deployment's flow.
+VERBS = {"sync-tenant": "sync", "reconcile-deletes": "reconcile", "export-orders": "export orders of"}
+
+
+def run_label(verb: str, parameters: dict[str, Any]) -> str:
+    """``sync acme · stock, customers``, or ``sync acme`` when the run covers every enabled group."""
+    groups = parameters.get("entities")
+    return f"{verb} {parameters['tenant']}" + (f" · {', '.join(groups)}" if groups else "")
+
+
 def run_name(verb: str) -> Callable[[], str]:
-    """A ``flow_run_name`` for the run list: ``sync acme · stock, customers``, or ``sync acme``
-    when the run covers every enabled group."""
-
-    def name() -> str:
-        parameters = flow_run.parameters
-        groups = parameters.get("entities")
-        return f"{verb} {parameters['tenant']}" + (f" · {', '.join(groups)}" if groups else "")
-
-    return name
+    """A ``flow_run_name`` for the run list; the dispatcher gives its runs the same name when it
+    creates them, so a queued run is never listed under a random one."""
+    return lambda: run_label(verb, flow_run.parameters)
 
 
 def read_scope(slug: str) -> TenantScope:
@@ -57,11 +64,17 @@ def read_scope(slug: str) -> TenantScope:
         return TenantScope(slug, plan, limits_for(slug, dict(tenant.erp_options)))
 
 
+def merged_tags(existing: Iterable[str], scope_tags: list[str]) -> list[str]:
+    """The run's tags with its tenant and plan tags replaced by the current ones: a run retried
+    after an upgrade moves to its new plan instead of carrying both."""
+    return sorted({tag for tag in existing if not tag.startswith(SCOPE_TAGS)} | set(scope_tags))
+
+
 def tag_this_run(extra: list[str]) -> None:
     """A run started by hand from the UI carries only its deployment's tags: add the tenant's."""
     if flow_run.id is None:
         return
-    merged = sorted({*flow_run.tags, *extra})
+    merged = merged_tags(flow_run.tags, extra)
     with get_client(sync_client=True) as client:
         client.update_flow_run(UUID(flow_run.id), tags=merged)
 

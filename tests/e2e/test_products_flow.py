@@ -519,3 +519,9 @@ def test_run_publishes_its_table_artifact(make_tenant: Any, pg_url: str, tmp_pat
     assert (row["entity"], row["fetched"], row["written"], row["credits used"]) == ("products", 20, 20, 20)
     assert row["credits left"] == 1_000 - 20
     assert row["processes this period"] == "20/39,900"
+    # The parent sync run carries the whole run's table too.
+    with get_client(sync_client=True) as client:
+        [summary] = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"{slug}-sync"])))
+    assert summary.description == f"Sync of {slug}: completed"
+    [total] = json.loads(summary.data) if isinstance(summary.data, str) else summary.data
+    assert (total["entity"], total["fetched"], total["written"], total["credits"]) == ("products", 20, 20, 20)
