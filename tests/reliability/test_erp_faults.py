@@ -6,6 +6,7 @@ next run completes with the shop equal to the ERP and every write counted once."
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -17,12 +18,14 @@ from sqlalchemy import select
 
 from erp_adapters.errors import ErpError, MalformedSource, TransientErpError
 from erp_adapters.odoo import OdooAdapter
+from erp_adapters.odoo.reading import ODOO_STAMP
 from erp_adapters.registry import create_adapter
 from flows.sync_tenant import sync_tenant
 from pipeline.retry import RETRY_DELAYS, RETRY_JITTER
 from records.erp import Entity
 from shop.models import ProductVariant, QuarantinedRecord, SyncCursor
 from tests.db import session_factory
+from tests.fakes import odoo_server
 from tests.fakes.odoo_server import FakeOdoo
 from tests.fakes.odoo_tenant import odoo_tenant
 from tests.shop_reads import processes_counted, tenant_rows
@@ -183,9 +186,14 @@ def changed_run(pg_url: str, odoo: FakeOdoo, monkeypatch: pytest.MonkeyPatch) ->
     assert sync_tenant(tenant=slug, return_state=True).is_completed()
     before = shop(pg_url, tenant_id)
     assert (before[0], before[2]) == (erp_prices(odoo), VARIANTS)
-    time.sleep(1)  # Odoo stamps write_date to the second: the changes must be newer than the cursor
-    for n in range(VARIANTS):
-        odoo.put_variant(f"POL-{n}", f"Polo {n}", 50.0 + n, (10, "Polo"))
+    # Odoo stamps write_date to the second: the changes are stamped a second after the newest
+    # stamp the sync read, as if made a second later (the fake's clock moves, not the test's).
+    newest = max(dt.datetime.strptime(v["write_date"], ODOO_STAMP) for v in odoo.variants.values())
+    later = (newest + dt.timedelta(seconds=1)).strftime(ODOO_STAMP)
+    with monkeypatch.context() as clock:
+        clock.setattr(odoo_server, "_now", lambda: later)
+        for n in range(VARIANTS):
+            odoo.put_variant(f"POL-{n}", f"Polo {n}", 50.0 + n, (10, "Polo"))
     odoo.calls.clear()
     return tenant_id, slug, before
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import pytest
 from prefect.blocks.system import Secret
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
     FlowRunFilter,
     FlowRunFilterId,
     FlowRunFilterName,
@@ -29,6 +33,7 @@ from shop.models import Base
 from tests.cli_helpers import invoke
 from tests.db import root_for
 from tests.fakes.odoo_server import FakeOdoo
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.reliability, pytest.mark.usefixtures("prefect_harness", "shop_env")]
 
@@ -53,9 +58,9 @@ def add_tenant(pg_url: str, odoo: FakeOdoo, secret_name: str) -> str:
     return slug
 
 
-def prefect_texts(slugs: list[str]) -> dict[str, list[str]]:
-    """Everything Prefect's API holds about the tenants' runs, as text."""
-    APILogHandler().flush()  # logs are sent in the background
+def prefect_texts(slugs: list[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """Everything Prefect's API holds about the tenants' runs, as text, every page of it; and the
+    names of the runs whose last log line (their final state) is not in the API yet."""
     with get_client(sync_client=True) as client:
         runs = [
             run
@@ -63,17 +68,55 @@ def prefect_texts(slugs: list[str]) -> dict[str, list[str]]:
             for run in client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(like_=slug)))
         ]
         ids = [run.id for run in runs]
-        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)))
-        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)))
-        artifacts = client.read_artifacts()
-    return {
+        logs = every_page(
+            lambda offset: client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)), limit=PAGE, offset=offset
+            )
+        )
+        tasks = every_page(
+            lambda offset: client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)), limit=PAGE, offset=offset
+            )
+        )
+        wanted = [ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=ids))]  # the runs' own
+        wanted += [ArtifactFilter(key=ArtifactFilterKey(like_=slug)) for slug in slugs]  # and the tenants'
+        artifacts = {
+            artifact.id: artifact
+            for one in wanted
+            for artifact in every_page(
+                lambda offset, one=one: client.read_artifacts(artifact_filter=one, limit=PAGE, offset=offset)
+            )
+        }
+    finished = {log.flow_run_id for log in logs if log.task_run_id is None and log.message.startswith("Finished in")}
+    texts = {
         "logs": [log.message for log in logs],
         "flow runs": [run.model_dump_json() for run in runs],
         "task runs": [task.model_dump_json() for task in tasks],
-        "artifacts": [
-            artifact.model_dump_json() for artifact in artifacts if any(s in str(artifact.key) for s in slugs)
-        ],
+        "artifacts": [artifact.model_dump_json() for artifact in artifacts.values()],
     }
+    return texts, [run.name for run in runs if run.id not in finished]
+
+
+PAGE = 200  # the most the API hands out at once (PREFECT_API_DEFAULT_LIMIT)
+T = TypeVar("T")
+
+
+def every_page(read: Callable[[int], list[T]]) -> list[T]:
+    """All of a paged read from Prefect's API: from offset 0 until a page comes back short."""
+    items: list[T] = []
+    while len(page := read(len(items))) == PAGE:
+        items += page
+    return items + page
+
+
+def shipped(slugs: list[str]) -> dict[str, list[str]] | None:
+    """Prefect's texts once its API holds all of the runs' logs, else None. Logs are sent in the
+    background, in batches and in order: each run's last line (its final state) arrives after
+    the lines it logged before; the line of the failure and the runs' reports must be there too."""
+    APILogHandler().flush()  # what this process still holds is sent (waits up to 5 s)
+    texts, unfinished = prefect_texts(slugs)
+    complete = bool(texts["flow runs"]) and not unfinished
+    return texts if complete and any("HTTP 500" in line for line in texts["logs"]) and texts["artifacts"] else None
 
 
 def shop_db_rows(pg_url: str) -> dict[str, list[str]]:
@@ -124,7 +167,9 @@ def test_failed_syncs_leak_the_password_nowhere(
     assert "login refused" in outputs[f"sync {from_env}"] and "HTTP 500" in outputs[f"sync {from_block}"]
     assert "login refused" in failures[0]
     assert all(json.loads(out) for name, out in outputs.items() if not name.startswith("sync"))
-    prefect = prefect_texts([from_env, from_block])
+    prefect = wait_until(
+        lambda: shipped([from_env, from_block]), 60, "the runs' every log line and reports in Prefect's API", every=0.5
+    )
     assert any("HTTP 500" in line for line in prefect["logs"]) and prefect["artifacts"]
     shop = shop_db_rows(pg_url)
     assert any(in_env in row for row in shop["tenants"]) and any("abc" in row for row in shop["quarantine"])
