@@ -19,11 +19,14 @@ from sqlalchemy import select
 from app.root import Root
 from cli._context import open_shop
 from cli._output import err, fail, one_line_errors
+from cli.connection import show_summary
 from cli.orders import run_export, show_export
 from cli.quota import show_quota
 from cli.sync import SyncOutcome, report, run_sync
 from console.tokens import issue_token
 from devkit.samples import (
+    as_erp_names,
+    erp_connection,
     write_admin_users,
     write_customers,
     write_documents,
@@ -36,6 +39,8 @@ from domain.staff import add_admin
 from quotas.report import quota_report
 from records.errors import NotFound
 from records.orders import ShopOrder, ShopOrderLine
+from services.connection_check import check_connection
+from services.connections import parse_connection
 from services.outbox import place_order
 from services.tenants import add_tenant, get_plan, get_tenant, remove_tenant
 from shop import migrate
@@ -92,23 +97,40 @@ def show(shop: Root) -> None:
     show_quota(quota_report(shop.sessions, shop.ledger, tenant_id))
 
 
-def reset_tenant(shop: Root, drop: Path) -> None:
-    """Start from scratch each time, so the demo tells the same story twice in a row."""
+def reset_tenant(shop: Root, drop: Path) -> Path:
+    """Start from scratch each time, so the demo tells the same story twice in a row. The tenant
+    is connected through a connection file, as a new shop would be; returns the file."""
     with shop.session() as session, contextlib.suppress(NotFound):
         remove_tenant(session, TENANT)
     shutil.rmtree(drop)  # the old exports, and the orders/ the ERP picked orders up from
     drop.mkdir()
+    connection_file = drop.parent / f"{TENANT}-connection.toml"
+    connection_file.write_text(erp_connection(drop, list(SYNC_GROUPS)), encoding="utf-8")
+    connection = parse_connection(connection_file.read_text(encoding="utf-8"), connection_file.name)
     with shop.session() as session:
         tenant = add_tenant(
             session,
             TENANT,
             "starter",
-            erp_kind="csv_files",
-            erp_options={"path": str(drop)},
-            entities=list(SYNC_GROUPS),
+            erp_kind=connection.adapter,
+            erp_options=connection.options,
+            entities=connection.sync or [],
+            secret_name=connection.secret,
         )
         for email in ADMINS[:2]:
             add_admin(session, tenant.id, email)
+    return connection_file
+
+
+def checked(shop: Root) -> None:
+    """The connection check a new user runs before the first sync: what each entity reads."""
+    with shop.session() as session:
+        tenant = get_tenant(session, TENANT)
+        tenant_id, groups = tenant.id, list(tenant.entities)
+    report = check_connection(shop.adapter(tenant_id), groups, rows=3)
+    show_summary(report)
+    if report.problems():
+        raise fail(f"the demo stopped: {report.problems()[0]}")
 
 
 def console_answers(url: str) -> bool:
@@ -174,7 +196,7 @@ def demo(
     migrate.upgrade(shop.url)
     drop = shop.settings.data_dir.resolve() / "demo-erp-drop"
     drop.mkdir(parents=True, exist_ok=True)
-    reset_tenant(shop, drop)
+    connection_file = reset_tenant(shop, drop)
     with shop.session() as session:
         starter = get_plan(session, "starter").max_credits
 
@@ -191,6 +213,13 @@ def demo(
     write_admin_users(drop, ADMINS)
     write_customers(drop, CUSTOMERS)
     write_documents(drop, INVOICES, DELIVERY_NOTES, PENDING_ORDERS, customers=CUSTOMERS, variants=FIRST_EXPORT)
+    as_erp_names(drop)
+    say(
+        f"The ERP names its files in Spanish (ARTICULOS.CSV, clientes.csv, facturas.csv…) and writes 1249,50 for "
+        f"a price: the tenant's connection file {connection_file} says so. Its check reads the first rows of "
+        "each export as the sync would, writing nothing (`erp-sync connection check demo` shows them all):"
+    )
+    checked(shop)
     step(run_sync(TENANT, None, dry_run=True), dry_run=True)
     say(
         "Sync: every new variant, sales rep, admin user, customer and contact costs one credit; every record "
@@ -203,6 +232,7 @@ def demo(
     say(f"The catalogue grows to {GROWN_EXPORT:,} variants: more than the plan holds.")
     write_products(drop, GROWN_EXPORT)
     write_stock(drop, GROWN_EXPORT)
+    as_erp_names(drop)
     outcome = step(run_sync(TENANT, None, dry_run=False))
     err.print(f"The run ended in state [bold]{outcome.state}[/bold]; the shop keeps everything it already had.")
     show(shop)

@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import os
+
+# Before Prefect reads its settings: the temporary local API's telemetry job writes to its SQLite
+# database while the command's runs do, and prints a "database is locked" traceback when it loses.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
 import typer
 
-from cli import console, credits, db, demo, fields, orders, plans, quarantine, quota, server, sync, tenant
+from cli import (
+    connection,
+    console,
+    credits,
+    db,
+    demo,
+    fields,
+    orders,
+    plans,
+    quarantine,
+    quota,
+    server,
+    sync,
+    tenant,
+)
 
 app = typer.Typer(
     name="erp-sync",
@@ -15,6 +35,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(plans.app, name="plans")
 app.add_typer(tenant.app, name="tenant")
+app.add_typer(connection.app, name="connection")
 app.add_typer(credits.app, name="credits")
 app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(orders.app, name="orders")

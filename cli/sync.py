@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cli._context import open_shop
-from cli._output import err, fail, one_line_errors, table
+from cli._output import err, fail, one_line_errors, print_json, table
 from records.states import QUOTA_STATES
 from services.tenants import get_tenant
 
@@ -86,12 +86,17 @@ def sync(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the cost (processes, new credits); write nothing.")
     ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The outcome and counts as JSON on stdout.")] = False,
 ) -> None:
     """Sync a tenant now: its enabled imports, from the saved cursors."""
     with open_shop().session() as session:
         get_tenant(session, slug)
-    outcome = run_sync(slug, entity, dry_run)
-    report(outcome, dry_run)
+    outcome = run_sync(slug, entity, dry_run, show_progress=not as_json)
+    if as_json:
+        entities = [{"entity": name, **counts} for name, counts in outcome.results.items()]
+        print_json({"tenant": slug, "state": outcome.state, "message": outcome.message, "entities": entities})
+    else:
+        report(outcome, dry_run)
     if outcome.state == "Failed":
         raise fail(outcome.message)
     if outcome.held:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from cli._context import open_shop
 from cli._output import err, one_line_errors, print_json, table
+from cli.connection import groups_of, read_connection
 from domain.entities import check_enabled
 from domain.staff import add_admin
 from erp_adapters.registry import known_adapters
@@ -68,22 +70,37 @@ def add(
     secret_name: Annotated[
         str | None, typer.Option(help="Environment variable or Prefect Secret block with the ERP password.")
     ] = None,
-    entities: Annotated[str, typer.Option(help="Comma-separated entities to sync.")] = DEFAULT_ENTITIES,
+    entities: Annotated[
+        str | None, typer.Option(help=f"Comma-separated entities to sync [default: {DEFAULT_ENTITIES}].")
+    ] = None,
     timezone: Annotated[str, typer.Option(help="Billing periods follow this timezone.")] = "Europe/Madrid",
+    connection: Annotated[
+        Path | None,
+        typer.Option(help="A connection file (TOML, see `erp-sync connection`) instead of --erp and its options."),
+    ] = None,
 ) -> None:
     """Add a shop on a plan, connected to its ERP (and its concurrency limits, when a Prefect server is set)."""
     from deployments.server import create_tenant_limits  # Prefect loads only when needed
 
-    if erp not in known_adapters():
-        raise InvalidInput(f"unknown ERP adapter '{erp}' (known: {', '.join(known_adapters())})")
-    chosen = check_enabled([e.strip() for e in entities.split(",") if e.strip()])  # refused now, not at sync
+    if connection is not None:
+        if erp_option or secret_name or erp != "csv_files":
+            raise InvalidInput("--connection holds the adapter, its options and its secret's name: drop --erp*")
+        connected = read_connection(connection)
+        erp, options, secret_name = connected.adapter, connected.options, connected.secret
+        groups = entities.split(",") if entities is not None else groups_of(connected)
+    else:
+        if erp not in known_adapters():
+            raise InvalidInput(f"unknown ERP adapter '{erp}' (known: {', '.join(known_adapters())})")
+        options = parse_options(erp_option or [])
+        groups = (entities or DEFAULT_ENTITIES).split(",")
+    chosen = check_enabled([e.strip() for e in groups if e.strip()])  # refused now, not at sync
     with open_shop().session() as session:
         tenant = add_tenant(
             session,
             slug,
             plan,
             erp_kind=erp,
-            erp_options=parse_options(erp_option or []),
+            erp_options=options,
             entities=chosen,
             timezone=timezone,
             secret_name=secret_name,

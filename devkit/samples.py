@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import random
 from pathlib import Path
 
@@ -300,3 +301,43 @@ def write_documents(
         write_delivery_notes(folder, delivery_notes, customers, variants),
         write_pending_orders(folder, pending_orders, customers, variants),
     )
+
+
+# The demo's ERP names its exports in Spanish; the connection file says which file is which.
+ERP_FILE_NAMES = {
+    "products.csv": "ARTICULOS.CSV",
+    "stock.csv": "existencias.csv",
+    "sales_reps.csv": "comerciales.csv",
+    "admin_users.csv": "usuarios.csv",
+    "customers.csv": "clientes.csv",
+    "contacts.csv": "contactos.csv",
+    "invoices.csv": "facturas.csv",
+    "delivery_notes.csv": "albaranes.csv",
+    "pending_orders.csv": "pedidos_pendientes.csv",
+}
+
+
+def as_erp_names(folder: Path) -> None:
+    """Give the sample exports in ``folder`` the names the demo's ERP uses."""
+    for sample, erp_name in ERP_FILE_NAMES.items():
+        if (folder / sample).exists():
+            (folder / sample).replace(folder / erp_name)
+
+
+NUMBERS = {"products", "stock", "invoices", "delivery_notes", "pending_orders"}
+DATED = {"invoices", "delivery_notes", "pending_orders"}
+
+
+def erp_connection(folder: Path, groups: list[str]) -> str:
+    """The demo tenant's connection file: the ERP's file names, its Spanish numbers and dates
+    (its headers are recognised by their usual names, so no column needs mapping)."""
+    sections = []
+    for sample, erp_name in ERP_FILE_NAMES.items():
+        entity = Path(sample).stem
+        lines = [f"[{entity}]", f'files = ["{Path(erp_name).stem.lower()}*.csv"]']
+        lines += ['decimal = ","', 'thousands = "."'] if entity in NUMBERS else []
+        lines += ['date_format = "%d/%m/%Y"'] if entity in DATED else []
+        sections.append("\n".join(lines))
+    sync = ", ".join(f'"{group}"' for group in groups)
+    head = f'adapter = "csv_files"\nsync = [{sync}]\n\n[options]\npath = {json.dumps(str(folder))}'
+    return "\n\n".join([head, *sections]) + "\n"

@@ -17,7 +17,7 @@ from domain.entities import get_spec
 from domain.hashing import row_hashes
 from domain.specs import EntitySpec, FieldSpec
 from erp_adapters.errors import MalformedSource
-from records.erp import Page
+from records.erp import Page, ValueRules
 from records.text import clipped, quoted
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -25,31 +25,48 @@ EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 DECIMAL_LIMIT = 10**10  # the shop's numeric columns (14 digits, 4 of them decimals) hold less than this
 SPACE_OR_EURO = re.compile(r"[\s€]")
+NO_RULES = ValueRules()
 DUPLICATE = "duplicate"  # starts the reason of a record whose key an earlier row of the export had
 
 
-def parse_decimal(values: pd.Series) -> pd.Series:
-    """Numbers as ERPs export them: '1.234,56' (Spanish), '1,234.56', '19,9', '€ 5'. Whichever of
-    ',' and '.' comes last is the decimal separator. Unparseable → NaN."""
+def parse_decimal(values: pd.Series, rules: ValueRules = NO_RULES) -> pd.Series:
+    """Numbers as ERPs export them: '1.234,56' (Spanish), '1,234.56', '19,9', '€ 5'. Unparseable → NaN.
+
+    Declared separators (``rules.decimal``, ``rules.thousands``) are the only ones accepted. Else
+    the column's style decides: once any cell of it puts ',' after the digits' last '.', or has
+    ',' alone, ',' is its decimal separator and '.' groups thousands, so '1.234' is one thousand
+    two hundred and thirty-four there, and a '.' that cannot be grouping ('1.5') is refused."""
     # One scan of the whole column decides which rewrites it needs: an export uses one style.
     joined = "\x00".join(values.tolist())
     text = values.str.replace(r"[\s€]", "", regex=True) if SPACE_OR_EURO.search(joined) else values
+    if rules.decimal is not None:
+        return _declared_numbers(text, rules.decimal, rules.thousands or "")
     if "," not in joined:
         normalised = text
     elif "." not in joined:
         normalised = text.str.replace(",", ".", regex=False)
+    elif (text.str.rfind(",") > text.str.rfind(".")).any():
+        return _declared_numbers(text, ",", ".")
     else:
-        comma_decimal = text.str.rfind(",") > text.str.rfind(".")
-        normalised = text.where(
-            ~comma_decimal, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        ).where(comma_decimal, text.str.replace(",", "", regex=False))
+        normalised = text.str.replace(",", "", regex=False)
     return pd.to_numeric(normalised, errors="coerce")
 
 
-def parse_date(values: pd.Series) -> pd.Series:
-    """Dates in any of ``DATE_FORMATS``; anything else → NaT."""
+def _declared_numbers(text: pd.Series, decimal: str, thousands: str) -> pd.Series:
+    if thousands:
+        # Grouping is in threes from the first digit group: "1.234.567,8"; "12.34" is no number.
+        group = re.escape(thousands)
+        grouped = text.str.fullmatch(rf"[-+]?\d{{1,3}}(?:{group}\d{{3}})*(?:{re.escape(decimal)}\d*)?")
+        text = text.where(~grouped, text.str.replace(thousands, "", regex=False))
+    # What is left of the other separator (or of a grouping that was not in threes) is no number.
+    stray = text.str.contains("[" + re.escape(("," if decimal == "." else ".") + thousands) + "]", regex=True)
+    return pd.to_numeric(text.str.replace(decimal, ".", regex=False).mask(stray, ""), errors="coerce")
+
+
+def parse_date(values: pd.Series, date_format: str | None = None) -> pd.Series:
+    """Dates in the declared ``date_format``, else in any of ``DATE_FORMATS``; anything else → NaT."""
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    for fmt in DATE_FORMATS:
+    for fmt in (date_format,) if date_format else DATE_FORMATS:
         parsed = parsed.fillna(pd.to_datetime(values, format=fmt, errors="coerce"))
     return parsed
 
@@ -64,7 +81,7 @@ def _parse_lines(text: str) -> list[dict[str, str]] | None:
     return [{str(k): "" if v is None else str(v).strip() for k, v in line.items()} for line in lines]
 
 
-def _check_lines(spec: FieldSpec, values: pd.Series, reasons: pd.Series) -> pd.Series:
+def _check_lines(spec: FieldSpec, values: pd.Series, reasons: pd.Series, rules: ValueRules) -> pd.Series:
     """A document's lines, each checked like a record; the first bad line is the document's reason."""
     parsed = {index: _parse_lines(text) for index, text in values.items() if text != ""}
     for index, lines in parsed.items():
@@ -84,7 +101,7 @@ def _check_lines(spec: FieldSpec, values: pd.Series, reasons: pd.Series) -> pd.S
     )
     line_reasons = pd.Series("", index=flat.index, dtype=object)
     for part in spec.parts:
-        flat[part.name] = _check_field(part, flat[part.name], line_reasons)
+        flat[part.name] = _check_field(part, flat[part.name], line_reasons, rules)
     for row, (index, position) in enumerate(owners):
         if line_reasons.iat[row] != "" and reasons.at[index] == "":
             reasons.at[index] = f"line {position + 1}: {line_reasons.iat[row]}"
@@ -98,10 +115,10 @@ def _check_lines(spec: FieldSpec, values: pd.Series, reasons: pd.Series) -> pd.S
     )
 
 
-def _check_field(spec: FieldSpec, values: pd.Series, reasons: pd.Series) -> pd.Series:
+def _check_field(spec: FieldSpec, values: pd.Series, reasons: pd.Series, rules: ValueRules) -> pd.Series:
     """Records a reason for each bad value; returns the normalised column."""
     if spec.kind == "lines":
-        return _check_lines(spec, values, reasons)
+        return _check_lines(spec, values, reasons, rules)
     cells = values.tolist()
     empty = values == ""
     # Each check first asks the whole column (all, max, in: loops in C) and looks at rows only
@@ -119,13 +136,13 @@ def _check_field(spec: FieldSpec, values: pd.Series, reasons: pd.Series) -> pd.S
         bad = ~empty & ~values.str.match(EMAIL)
         reasons.loc[bad & (reasons == "")] = f"{spec.name} is not an e-mail address"
     if spec.kind == "date":
-        dates = parse_date(values)
+        dates = parse_date(values, rules.date_format)
         for index in values.index[~empty & dates.isna() & (reasons == "")]:
             reasons.loc[index] = f"{spec.name} is not a date: {quoted(values.loc[index])}"
         return dates.dt.strftime("%Y-%m-%d").fillna("")
     if spec.kind != "decimal":
         return values
-    numbers = parse_decimal(values)
+    numbers = parse_decimal(values, rules)
     unparsed = ~empty & (numbers.isna() | ~numbers.abs().lt(float("inf")))
     for index in values.index[unparsed & (reasons == "")]:
         reasons.loc[index] = f"{spec.name} is not a number: {quoted(values.loc[index])}"
@@ -157,7 +174,8 @@ def drop_repeated(batch: Batch, seen: set[tuple[str, ...]]) -> Batch:
 
 
 def transform_page(page: Page, spec: EntitySpec) -> Batch:
-    missing = [name for name in spec.required if name not in page.fields]
+    defaults = page.rules.defaults
+    missing = [name for name in spec.required if name not in page.fields and not defaults.get(name)]
     if missing:
         raise MalformedSource(
             f"{page.source}: no column for required field {', '.join(repr(m) for m in missing)} "
@@ -173,7 +191,9 @@ def transform_page(page: Page, spec: EntitySpec) -> Batch:
             if column is not None
             else pd.Series("", index=raw.index, dtype=object)
         )
-        data[field_spec.name] = _check_field(field_spec, values, reasons)
+        if defaults.get(field_spec.name):  # declared in the connection: never a silent fill
+            values = values.mask(values == "", defaults[field_spec.name])
+        data[field_spec.name] = _check_field(field_spec, values, reasons, page.rules)
     if spec.check is not None:
         valid = reasons == ""
         found = spec.check(data.loc[valid])

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from typing import ClassVar, Protocol
 
-from records.erp import Cursor, Entity, Page
+from records.erp import Cursor, Entity, Page, ValueRules
 
 
 class Capability(StrEnum):
@@ -46,4 +46,8 @@ class ErpAdapter(Protocol):
     def fields_for(self, entity: Entity, columns: Sequence[str]) -> dict[str, str]:
         """Shop field -> column of ``columns``, as ``fetch`` would map records with these columns
         (used to re-map quarantined rows after the tenant's mapping was fixed)."""
+        ...
+
+    def rules_for(self, entity: Entity) -> ValueRules:
+        """How the tenant declared the entity's values are written (``Page.rules`` of its pages)."""
         ...

@@ -192,8 +192,9 @@ def _retry_group(
     columns = list(group[0].raw)
     frame = pd.DataFrame([r.raw for r in group], columns=columns, dtype=object)
     try:
-        fields = adapter.fields_for(Entity(spec.name), columns)
-        batch = transform_page(Page(frame, fields, SOURCE, 1, {}), spec)
+        entity = Entity(spec.name)
+        fields = adapter.fields_for(entity, columns)
+        batch = transform_page(Page(frame, fields, SOURCE, 1, {}, rules=adapter.rules_for(entity)), spec)
     except (MalformedSource, AdapterConfigError) as exc:
         # The mapping still lacks a required column: every record fails again, for that reason.
         reason = str(exc).removeprefix(f"{SOURCE}: ")

@@ -29,6 +29,18 @@ class Entity(StrEnum):
 
 
 @dataclass(frozen=True)
+class ValueRules:
+    """How an export writes its values, when the tenant's connection declares it instead of
+    leaving each column to be guessed: separators of numbers, one date format, and defaults."""
+
+    decimal: str | None = None  # "," or "."; None: the column's own style decides
+    thousands: str | None = None  # ".", ",", " ", "'" or "" (none); only with ``decimal``
+    date_format: str | None = None  # a strftime pattern such as "%d/%m/%Y"; None: the usual forms
+    # shop field -> value, for a field the export has no column for or a blank cell of it
+    defaults: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Page:
     """A batch of records from one source, and the cursor to store once it is loaded."""
 
@@ -40,3 +52,4 @@ class Page:
     # The source row of each record when they are not consecutive from ``first_row`` (a
     # document folded from one row per line starts at its first line's row).
     row_numbers: Sequence[int] | None = None
+    rules: ValueRules = ValueRules()

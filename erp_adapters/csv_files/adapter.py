@@ -16,17 +16,17 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from erp_adapters.base import Capability
+from erp_adapters.csv_files.drops import EntityDrop, entity_drops
 from erp_adapters.csv_files.mapping import resolve_fields
 from erp_adapters.csv_files.order_files import find_order_file, write_order_file
 from erp_adapters.csv_files.reader import count_rows, read_chunks
 from erp_adapters.documents import DOCUMENTS, NUMBER, fold_lines, whole_documents
 from erp_adapters.errors import AdapterConfigError, TransientErpError
-from records.erp import Cursor, Entity, Page
+from records.erp import Cursor, Entity, Page, ValueRules
 from records.orders import ShopOrder
 from records.text import clipped
 
 MAX_REMEMBERED_FILES = 1000
-_SUFFIXES = (".csv", ".xlsx")
 _MESSAGE_LIMIT = 1000  # characters of a mapping error kept: a few dozen column names
 
 
@@ -59,20 +59,25 @@ class CsvFilesAdapter:
         }
     )
 
-    def __init__(self, folder: Path, mapping: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    def __init__(self, folder: Path, drops: Mapping[str, EntityDrop] | None = None) -> None:
         self.folder = folder
-        self.mapping: Mapping[str, Mapping[str, str]] = mapping or {}
+        self.drops: Mapping[str, EntityDrop] = drops or {}
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> CsvFilesAdapter:
-        """Options: ``path`` (the drop folder) and optional ``mapping`` ({entity: {field: column}})."""
+        """Options: ``path`` (the drop folder), and per entity ``files``, ``mapping``, ``defaults``
+        and ``formats`` (see drops.py)."""
         raw_path = options.get("path")
         if not raw_path or not isinstance(raw_path, (str, Path)):
             raise AdapterConfigError("csv_files: option 'path' (the drop folder) is required")
         folder = Path(raw_path)
         if not folder.is_dir():
             raise AdapterConfigError(f"csv_files: drop folder '{folder}' does not exist or is not a folder")
-        return cls(folder, _checked_mapping(options.get("mapping")))
+        return cls(folder, entity_drops(options))
+
+    def drop(self, entity: Entity | str) -> EntityDrop:
+        """What the tenant declared for the entity's exports (the defaults if nothing)."""
+        return self.drops.get(str(entity)) or EntityDrop(str(entity))
 
     def fetch(self, entity: Entity, since: Cursor | None, page_size: int) -> Iterator[Page]:
         """Pages of every file not yet loaded, oldest first; each page carries the cursor to store."""
@@ -109,7 +114,14 @@ class CsvFilesAdapter:
 
     def fields_for(self, entity: Entity, columns: Sequence[str]) -> dict[str, str]:
         """The tenant's mapping and the default aliases applied to ``columns``."""
-        return resolve_fields(str(entity), list(columns), self.mapping.get(str(entity), {}))
+        return resolve_fields(str(entity), list(columns), self.drop(entity).columns)
+
+    def rules_for(self, entity: Entity) -> ValueRules:
+        return self.drop(entity).rules
+
+    def exports(self, entity: Entity | str) -> list[Path]:
+        """The entity's export files in the folder, in the order they are loaded."""
+        return [drop_file.path for drop_file in self._drop_files(Entity(entity))]
 
     def find_order(self, idempotency_key: str) -> str | None:
         return find_order_file(self.folder, idempotency_key)
@@ -127,7 +139,8 @@ class CsvFilesAdapter:
         done: dict[str, str],
         finished: dict[str, str],
     ) -> Iterator[Page]:
-        chunks: Iterator[pd.DataFrame] = read_chunks(drop_file.path, page_size, skip_rows=rows_done)
+        declared = self.drop(entity).text
+        chunks: Iterator[pd.DataFrame] = read_chunks(drop_file.path, page_size, rows_done, declared)
         first = next(chunks)  # read_chunks yields at least one frame, so the header is known
         fields = self._fields(entity, drop_file, first)
         chunks = itertools.chain([first], chunks)
@@ -142,14 +155,14 @@ class CsvFilesAdapter:
             first_row, pending = rows_done + 1, chunk
         yield self._page(entity, pending, fields, drop_file.name, first_row, {"files": dict(finished), "current": None})
 
-    @staticmethod
     def _page(
-        entity: Entity, frame: pd.DataFrame, fields: dict[str, str], source: str, first_row: int, cursor: Cursor
+        self, entity: Entity, frame: pd.DataFrame, fields: dict[str, str], source: str, first_row: int, cursor: Cursor
     ) -> Page:
+        rules = self.rules_for(entity)
         if entity not in DOCUMENTS:
-            return Page(frame, fields, source, first_row, cursor)
+            return Page(frame, fields, source, first_row, cursor, rules=rules)
         documents, document_fields, row_numbers = fold_lines(frame, fields, first_row)
-        return Page(documents, document_fields, source, first_row, cursor, row_numbers)
+        return Page(documents, document_fields, source, first_row, cursor, row_numbers, rules)
 
     def _fields(self, entity: Entity, drop_file: _DropFile, frame: pd.DataFrame) -> dict[str, str]:
         try:
@@ -159,9 +172,9 @@ class CsvFilesAdapter:
             raise AdapterConfigError(f"{drop_file.name}: {clipped(str(exc), _MESSAGE_LIMIT)}") from None
 
     def _drop_files(self, entity: Entity) -> list[_DropFile]:
-        prefix = str(entity).lower()
+        drop = self.drop(entity)
         try:
-            paths = [path for path in self.folder.iterdir() if _is_export(path, prefix)]
+            paths = [path for path in self.folder.iterdir() if drop.matches(path) and path.is_file()]
         except FileNotFoundError:
             raise AdapterConfigError(f"csv_files: drop folder '{self.folder}' does not exist") from None
         files = []
@@ -180,11 +193,6 @@ def _reading(name: str) -> Iterator[None]:
         yield
     except OSError as exc:
         raise TransientErpError(f"{name}: cannot be read: {exc.strerror or exc}") from None
-
-
-def _is_export(path: Path, prefix: str) -> bool:
-    lowered = path.name.lower()
-    return lowered.startswith(prefix) and lowered.endswith(_SUFFIXES) and path.is_file()
 
 
 def _remembered(cursor: Cursor, files: list[_DropFile]) -> dict[str, str]:
@@ -214,15 +222,3 @@ def _mid_file(done: dict[str, str], drop_file: _DropFile, rows_done: int) -> Cur
         "files": dict(done),
         "current": {"file": drop_file.name, "signature": drop_file.signature, "rows_done": rows_done},
     }
-
-
-def _checked_mapping(raw: object) -> dict[str, dict[str, str]]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict) or not all(
-        isinstance(fields, dict)
-        and all(isinstance(key, str) and isinstance(value, str) for key, value in fields.items())
-        for fields in raw.values()
-    ):
-        raise AdapterConfigError("csv_files: option 'mapping' must be {entity: {field: column}} with text values")
-    return {str(entity): dict(fields) for entity, fields in raw.items()}

@@ -50,30 +50,60 @@ _UTF8_LEADS = (b"\xc2", b"\xc3", b"\xe2")
 _LATIN1_AS_UTF8 = re.compile(rb"\xc2[\xa0-\xbf]|\xc3[\x80-\xbf]|\xe2\x80[\x90-\xbf]|\xe2\x82\xac")
 
 
-def read_chunks(path: Path, chunk_rows: int, skip_rows: int = 0) -> Iterator[pd.DataFrame]:
+@dataclass(frozen=True)
+class Declared:
+    """What the tenant's connection says of a CSV export's text; None leaves it to detection."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+DETECT = Declared()
+
+
+def read_chunks(path: Path, chunk_rows: int, skip_rows: int = 0, declared: Declared = DETECT) -> Iterator[pd.DataFrame]:
     """Chunks of at most ``chunk_rows`` data rows, starting after ``skip_rows`` data rows.
 
     Always yields at least one frame (empty, with the header's columns, when no rows are left),
     so a caller can see the header of a file that has nothing more to read.
     """
-    if path.suffix.lower() == ".xlsx":
+    if is_workbook(path):
         return read_xlsx_chunks(path, chunk_rows, skip_rows)
-    return read_csv_chunks(path, chunk_rows, skip_rows)
+    return read_csv_chunks(path, chunk_rows, skip_rows, declared)
 
 
-def read_csv_chunks(path: Path, chunk_rows: int, skip_rows: int = 0) -> Iterator[pd.DataFrame]:
+def is_workbook(path: Path) -> bool:
+    return path.suffix.lower() == ".xlsx"
+
+
+def read_csv_chunks(
+    path: Path, chunk_rows: int, skip_rows: int = 0, declared: Declared = DETECT
+) -> Iterator[pd.DataFrame]:
     """A CSV export in UTF-8, Latin-1 or UTF-16 (with its BOM), maybe gzipped, separated by ";",
-    "," or tab (see ``read_chunks``). What cannot be such an export is refused: see ``sniff``."""
+    "," or tab unless ``declared`` says otherwise (see ``read_chunks``). What cannot be such an
+    export is refused, whatever is declared: see ``sniff``."""
     _check_chunk_rows(chunk_rows)
-    return _skip_leading_rows(_csv_frames(path, chunk_rows), skip_rows)
+    return _skip_leading_rows(_csv_frames(path, chunk_rows, declared), skip_rows)
 
 
-def _csv_frames(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def text_format(path: Path, declared: Declared = DETECT) -> tuple[CsvFormat, str]:
+    """How the export will be read: its encoding and compression, and its delimiter."""
     found = sniff(path)
+    if declared.encoding:
+        found = CsvFormat(declared.encoding, found.compression)
     try:
         with _unpacking(path):
-            separator = detect_separator(path, found.encoding, found.compression)
-            with pd.read_csv(
+            return found, declared.delimiter or detect_separator(path, found.encoding, found.compression)
+    except UnicodeDecodeError as exc:  # only a declared encoding can be wrong for the file
+        raise MalformedSource(f"{path.name}: not {found.encoding} as declared: {_one_line(exc)}") from exc
+
+
+def _csv_frames(path: Path, chunk_rows: int, declared: Declared) -> Iterator[pd.DataFrame]:
+    found, separator = text_format(path, declared)
+    try:
+        with (
+            _unpacking(path),
+            pd.read_csv(
                 path,
                 sep=separator,
                 encoding=found.encoding,
@@ -82,9 +112,10 @@ def _csv_frames(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
                 keep_default_na=False,
                 na_filter=False,
                 chunksize=chunk_rows,
-            ) as reader:
-                for chunk in reader:
-                    yield _checked_csv_chunk(path, chunk)
+            ) as reader,
+        ):
+            for chunk in reader:
+                yield _checked_csv_chunk(path, chunk)
     except ValueError as exc:  # pandas' ParserError and EmptyDataError, UnicodeDecodeError
         raise MalformedSource(f"{path.name}: {_one_line(exc)}") from exc
 

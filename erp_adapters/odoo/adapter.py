@@ -19,7 +19,7 @@ from erp_adapters.odoo.products import PRODUCTS
 from erp_adapters.odoo.push import find_sale_order, push_sale_order
 from erp_adapters.odoo.reading import OdooSource, count_changed, source_pages
 from erp_adapters.options import Options
-from records.erp import Cursor, Entity, Page
+from records.erp import Cursor, Entity, Page, ValueRules
 from records.orders import ShopOrder
 
 
@@ -67,6 +67,9 @@ class OdooAdapter:
 
     def estimate(self, entity: Entity, since: Cursor | None) -> int | None:
         return count_changed(self.client, _source(entity), since)
+
+    def rules_for(self, entity: Entity) -> ValueRules:
+        return ValueRules()  # typed values from the ERP's API: nothing to declare
 
     def fields_for(self, entity: Entity, columns: Sequence[str]) -> dict[str, str]:
         return {field: column for field, column in _source(entity).fields.items() if column in columns}

@@ -21,7 +21,7 @@ from erp_adapters.tryton.client import Transport, TrytonClient
 from erp_adapters.tryton.listings import LISTINGS, Listing, Record
 from erp_adapters.tryton.orders import find_sale, push_sale
 from erp_adapters.tryton.window import Window
-from records.erp import Cursor, Entity, Page
+from records.erp import Cursor, Entity, Page, ValueRules
 from records.orders import ShopOrder
 
 DEFAULT_LOOK_BACK = dt.timedelta(minutes=5)
@@ -87,6 +87,9 @@ class TrytonAdapter:
         domain = [*listing.domain, *window.domain(listing.stamps, self.look_back), ["id", ">", window.after_id]]
         count = self.client.count(listing.model, domain)
         return count * len(self._warehouses()) if listing.per_warehouse else count
+
+    def rules_for(self, entity: Entity) -> ValueRules:
+        return ValueRules()  # typed values from the ERP's API: nothing to declare
 
     def fields_for(self, entity: Entity, columns: Sequence[str]) -> dict[str, str]:
         """Pages name their columns after the shop fields: the mapping is the identity."""
