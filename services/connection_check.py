@@ -12,7 +12,7 @@ from domain.entities import SPECS, SYNC_GROUPS
 from domain.transform import transform_page
 from erp_adapters.base import ErpAdapter
 from erp_adapters.csv_files.adapter import CsvFilesAdapter
-from erp_adapters.csv_files.reader import is_workbook, text_format
+from erp_adapters.csv_files.reader import is_workbook, read_chunks, text_format
 from erp_adapters.errors import AdapterConfigError, ErpError
 from records.erp import Entity
 from records.text import clipped
@@ -112,18 +112,26 @@ def _check_entity(adapter: ErpAdapter, entity: str, rows: int) -> EntityCheck:
 
 
 def _files(adapter: CsvFilesAdapter, entity: str) -> list[FileSeen]:
+    """Every export the entity would read, each with its own header mapped: a later file that
+    lost a column is found now, not half-way through a sync."""
+    drop, defaults = adapter.drop(entity), adapter.rules_for(Entity(entity)).defaults
+    required = SPECS[entity].required
     seen = []
     for path in adapter.exports(entity):
-        if is_workbook(path):
-            seen.append(FileSeen(path.name, "xlsx workbook"))
-            continue
+        file = FileSeen(path.name, "xlsx workbook") if is_workbook(path) else FileSeen(path.name, "?")
         try:
-            found, delimiter = text_format(path, adapter.drop(entity).text)
+            if not is_workbook(path):
+                found, file.delimiter = text_format(path, drop.text)
+                file.encoding = found.encoding + (" (gzip)" if found.compression else "")
+            header = list(next(read_chunks(path, 1, 0, drop.text)).columns)
+            fields = adapter.fields_for(Entity(entity), header)
         except ErpError as exc:
-            seen.append(FileSeen(path.name, "?", problem=clipped(str(exc).removeprefix(f"{path.name}: "))))
-            continue
-        encoding = found.encoding + (" (gzip)" if found.compression else "")
-        seen.append(FileSeen(path.name, encoding, delimiter))
+            file.problem = clipped(str(exc).removeprefix(f"{path.name}: "))
+        else:
+            missing = [name for name in required if name not in fields and not defaults.get(name)]
+            if missing:
+                file.problem = f"no column for required field {', '.join(map(repr, missing))}"
+        seen.append(file)
     return seen
 
 
