@@ -181,7 +181,7 @@ def test_a_connection_that_cannot_map_its_exports_is_refused_when_saved(pg_url: 
 
     connection.write_text(base)  # no header of the export is a known name for sku, name or price
     refused = invoke(pg_url, f"connection validate {connection}", expect=1).stderr
-    assert "products: no column for required field 'sku', 'name', 'price'" in " ".join(refused.split())
+    assert "products: articulos.csv: no column for required field 'sku', 'name', 'price'" in " ".join(refused.split())
 
     connection.write_text(
         base + '[products.columns]\nsku = "REF_VARIANTE_TYPO"\nname = "DESCART"\nprice = "PRCVENTA"\n'
