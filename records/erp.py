@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # the type only: a command that reads no page does not load pandas
+    import pandas as pd
 
 Cursor = dict[str, Any]
 
@@ -47,7 +48,7 @@ class Page:
     frame: pd.DataFrame  # one row per record, string values, the ERP's column names
     fields: Mapping[str, str]  # shop field -> source column present in ``frame``
     source: str  # where the records came from, e.g. "products-2026-11.csv"
-    first_row: int  # the source's row number of the frame's first row (1 = first data row)
+    first_row: int  # the source's number of the frame's first record: a file's line, an API's position
     cursor: Cursor = field(default_factory=dict)
     # The source row of each record when they are not consecutive from ``first_row`` (a
     # document folded from one row per line starts at its first line's row).

@@ -27,6 +27,9 @@ from records.orders import ShopOrder
 from records.text import clipped
 
 MAX_REMEMBERED_FILES = 1000
+# Records are numbered as an editor or Excel numbers their line, the header being line 1, so
+# "products.csv:787" is found at line 787 (unless a quoted cell above it holds a line break).
+_FIRST_DATA_LINE = 2
 _MESSAGE_LIMIT = 1000  # characters of a mapping error kept: a few dozen column names
 
 
@@ -147,12 +150,12 @@ class CsvFilesAdapter:
         if entity in DOCUMENTS:
             chunks = whole_documents(chunks, fields.get(NUMBER))
         pending = next(chunks)
-        first_row = rows_done + 1
+        first_row = rows_done + _FIRST_DATA_LINE
         # One chunk of look-ahead: only the last page may claim the file is finished.
         for chunk in chunks:
             rows_done += len(pending)
             yield self._page(entity, pending, fields, drop_file.name, first_row, _mid_file(done, drop_file, rows_done))
-            first_row, pending = rows_done + 1, chunk
+            first_row, pending = rows_done + _FIRST_DATA_LINE, chunk
         yield self._page(entity, pending, fields, drop_file.name, first_row, {"files": dict(finished), "current": None})
 
     def _page(

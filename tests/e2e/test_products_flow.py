@@ -426,17 +426,17 @@ def test_malformed_rows_are_quarantined_with_reasons(make_tenant: Any, pg_url: s
         "OK-3": Decimal("1234.5"),
     }
     expected = {
-        "products.csv:2": "missing sku",
-        "products.csv:3": "price is not a number: 'abc'",
-        "products.csv:4": "price is below 0: '-3,50'",
-        "products.csv:5": "name longer than 255 characters",
-        "products.csv:7": "duplicate sku in the same export: the first one was kept",
+        "products.csv:3": "missing sku",
+        "products.csv:4": "price is not a number: 'abc'",
+        "products.csv:5": "price is below 0: '-3,50'",
+        "products.csv:6": "name longer than 255 characters",
+        "products.csv:8": "duplicate sku in the same export: the first one was kept",
     }
     records = quarantined(pg_url, tenant_id)
     assert {record.source_ref: record.reason for record in records} == expected
     by_ref = {record.source_ref: record for record in records}
-    assert by_ref["products.csv:5"].raw["name"] == long_name
-    assert by_ref["products.csv:7"].raw == dict(zip(HEADER, rows[6].cells(), strict=True))
+    assert by_ref["products.csv:6"].raw["name"] == long_name
+    assert by_ref["products.csv:8"].raw == dict(zip(HEADER, rows[6].cells(), strict=True))
     first_seen = {record.source_ref: record.first_seen_at for record in records}
 
     drop(tmp_path / "drop", rows)  # the ERP exports the same file again

@@ -35,10 +35,10 @@ A-5;Gorro;;abc
 A-6;Bufanda;8,00;8,00
 """
 BAD = {
-    "products.csv:2": "missing price",
     "products.csv:3": "missing price",
-    "products.csv:4": "missing name",
-    "products.csv:5": "missing price",
+    "products.csv:4": "missing price",
+    "products.csv:5": "missing name",
+    "products.csv:6": "missing price",
 }
 
 
@@ -86,7 +86,7 @@ def test_list_shows_exactly_the_bad_rows_and_filters_by_entity(any_url: str, tmp
     payload = listed(any_url, slug)
     assert payload["tenant"] == slug
     assert {r["source_ref"]: r["reason"] for r in payload["records"]} == BAD
-    first = next(r for r in payload["records"] if r["source_ref"] == "products.csv:5")
+    first = next(r for r in payload["records"] if r["source_ref"] == "products.csv:6")
     assert first["raw"] == {"Referencia": "A-5", "Nombre": "Gorro", "Precio": "", "Importe": "abc"}
     assert set(first) == {"id", "entity", "source_ref", "reason", "raw", "first_seen_at", "last_seen_at", "resolved_at"}
     assert first["entity"] == "products" and first["resolved_at"] is None
@@ -103,7 +103,7 @@ def test_list_shows_exactly_the_bad_rows_and_filters_by_entity(any_url: str, tmp
     assert [r["last_seen_at"] for r in newest] == sorted((r["last_seen_at"] for r in newest), reverse=True)
 
     table = invoke(any_url, f"quarantine list {slug} --entity products", env={"COLUMNS": "200"}).stdout
-    assert "missing name" in table and '"Referencia":"A-4"' in table and "products.csv:4" in table
+    assert "missing name" in table and '"Referencia":"A-4"' in table and "products.csv:5" in table
 
     result = invoke(any_url, "quarantine list nobody", expect=1)
     assert "unknown tenant 'nobody'" in result.stderr and len(result.stderr.strip().splitlines()) == 1
@@ -148,14 +148,14 @@ def test_retry_after_the_mapping_is_fixed_loads_resolves_and_meters(any_url: str
     assert len(now) == 4  # updated in place, never added
     assert {ref for ref, r in now.items() if r.resolved_at is not None} == {"A-2", "A-3"}
     assert now["A-5"].id == seen["A-5"].id and now["A-5"].reason == "price is not a number: 'abc'"
-    assert now["A-4"].reason == "missing name" and now["A-5"].source_ref == "products.csv:5"
+    assert now["A-4"].reason == "missing name" and now["A-5"].source_ref == "products.csv:6"
     assert utc(now["A-5"].last_seen_at) > utc(seen["A-5"].last_seen_at)
     assert utc(now["A-5"].first_seen_at) == utc(seen["A-5"].first_seen_at)
 
     payload = listed(any_url, slug)
-    assert {r["source_ref"] for r in payload["records"]} == {"products.csv:4", "products.csv:5"}
+    assert {r["source_ref"] for r in payload["records"]} == {"products.csv:5", "products.csv:6"}
     everything = listed(any_url, f"{slug} --all")["records"]
-    assert sorted(r["source_ref"] for r in everything if r["resolved_at"]) == ["products.csv:2", "products.csv:3"]
+    assert sorted(r["source_ref"] for r in everything if r["resolved_at"]) == ["products.csv:3", "products.csv:4"]
 
     # A still-bad row retried again: one row, a newer last_seen_at, nothing spent.
     out = invoke(any_url, f"quarantine retry {slug} --id {now['A-4'].id}").stdout

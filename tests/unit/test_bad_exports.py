@@ -131,9 +131,9 @@ def test_a_gzipped_export_larger_than_a_block_streams_in_pages_and_resumes(tmp_p
     pages = list(adapter.fetch(PRODUCTS, None, 25_000))
     resumed = list(adapter.fetch(PRODUCTS, pages[0].cursor, 25_000))
 
-    assert [(page.first_row, len(page.frame)) for page in pages] == [(1, 25_000), (25_001, 25_000), (50_001, 10_000)]
+    assert [(page.first_row, len(page.frame)) for page in pages] == [(2, 25_000), (25_002, 25_000), (50_002, 10_000)]
     assert pages[-1].frame.iloc[-1].tolist() == ["S59999", "Producto número 59999", "59999,50"]
-    assert [page.first_row for page in resumed] == [25_001, 50_001]
+    assert [page.first_row for page in resumed] == [25_002, 50_002]
     assert adapter.estimate(PRODUCTS, None) == rows
 
 
@@ -231,7 +231,7 @@ def test_a_5mb_bad_price_is_quarantined_with_a_cut_reason(tmp_path: Path) -> Non
     batch = transform_page(page, PRODUCT_SPEC)
 
     [rejected] = batch.rejected
-    assert rejected.source_ref == "products.csv:1"
+    assert rejected.source_ref == "products.csv:2"  # line 1 is the header
     assert rejected.reason == f"price is not a number: '{'x' * 200}…' (5,243,000 characters)"
     assert len(rejected.reason) < 400
     assert batch.rows[["sku", "price"]].to_dict("records") == [{"sku": "S2", "price": "9.9000"}]

@@ -56,7 +56,7 @@ def test_semicolon_latin1_file_keeps_spanish_decimals_as_text(tmp_path: Path) ->
         {"Referencia": "A-001", "Descripción": "Camiseta señora", "PVP": "19,90", "EAN": "00841234"},
         {"Referencia": "A-002", "Descripción": "Pantalón niño", "PVP": "7,5", "EAN": ""},
     ]
-    assert page.source == "products.csv" and page.first_row == 1
+    assert page.source == "products.csv" and page.first_row == 2  # the line an editor shows: the header is line 1
 
 
 def test_comma_utf8_file_with_bom_and_accents(tmp_path: Path) -> None:
@@ -144,9 +144,9 @@ def test_xlsx_pages_and_resume(tmp_path: Path) -> None:
     pages = fetch_all(tmp_path, page_size=2)
     resumed = fetch_all(tmp_path, cursor=pages[0].cursor, page_size=2)
 
-    assert [page.first_row for page in pages] == [1, 3, 5]
+    assert [page.first_row for page in pages] == [2, 4, 6]
     assert pages[0].frame["price"].tolist() == ["1.25", "2.25"]
-    assert [page.first_row for page in resumed] == [3, 5]
+    assert [page.first_row for page in resumed] == [4, 6]
     assert [sku for page in resumed for sku in page.frame["sku"]] == ["S3", "S4", "S5"]
 
 
@@ -170,7 +170,7 @@ def test_large_file_yields_pages_with_row_numbers_and_cursors(tmp_path: Path) ->
 
     pages = fetch_all(tmp_path, page_size=2)
 
-    assert [page.first_row for page in pages] == [1, 3, 5]
+    assert [page.first_row for page in pages] == [2, 4, 6]
     assert [len(page.frame) for page in pages] == [2, 2, 1]
     assert [sku for page in pages for sku in page.frame["sku"]] == ["S1", "S2", "S3", "S4", "S5"]
     assert pages[0].cursor == {"files": {}, "current": {"file": "products.csv", "signature": sig, "rows_done": 2}}
@@ -216,7 +216,7 @@ def test_resume_from_mid_file_cursor_yields_only_remaining_rows(tmp_path: Path) 
     resumed = fetch_all(tmp_path, cursor=mid, page_size=2)
 
     assert mid == before  # the caller's cursor is never mutated
-    assert [page.first_row for page in resumed] == [3, 5]
+    assert [page.first_row for page in resumed] == [4, 6]
     assert [sku for page in resumed for sku in page.frame["sku"]] == ["S3", "S4", "S5"]
     assert resumed[-1].cursor == pages[-1].cursor
 
@@ -228,7 +228,7 @@ def test_mid_file_cursor_of_a_rewritten_file_starts_over(tmp_path: Path) -> None
     write(path, numbered_csv(4), mtime_s=1_700_000_500)
     pages = fetch_all(tmp_path, cursor=mid, page_size=2)
 
-    assert [page.first_row for page in pages] == [1, 3]
+    assert [page.first_row for page in pages] == [2, 4]
 
 
 def test_files_are_processed_oldest_first_and_each_is_remembered(tmp_path: Path) -> None:
