@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,11 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.secrets import resolve_secret
 from app.settings import Settings
 from erp_adapters.base import ErpAdapter
-from pipeline.extract import Secrets, open_adapter
 from quotas.ledger import Ledger
 from records.errors import SchemaNotReady
 from shop import migrate
 from shop.db import create_shop_engine, session_factory, unit_of_work
+
+if TYPE_CHECKING:
+    from pipeline.extract import Secrets
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ class Root:
             yield session
 
     def adapter(self, tenant_id: int) -> ErpAdapter:
+        # Imported here: the extract chain loads pandas, which commands that reach no ERP skip.
+        from pipeline.extract import open_adapter
+
         return open_adapter(self.sessions, tenant_id, self.secrets)
 
     def require_schema(self) -> Root:

@@ -18,7 +18,7 @@ from sqlalchemy import make_url, select
 
 from domain.products import PRODUCTS, write_templates
 from domain.transform import transform_page
-from erp_adapters.csv_files import CsvFilesAdapter
+from erp_adapters.csv_files.adapter import CsvFilesAdapter
 from records.erp import Entity
 from services.tenants import add_tenant
 from shop.bulk import text_values

@@ -25,7 +25,7 @@ from app.settings import Settings
 from devkit.samples import product_rows
 from domain.products import PRODUCTS
 from domain.transform import transform_page
-from erp_adapters.csv_files import CsvFilesAdapter
+from erp_adapters.csv_files.adapter import CsvFilesAdapter
 from flows.imports import import_customers, import_products
 from quotas.guard import BatchGuard
 from records.erp import Entity

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from cli._context import open_shop
 from cli._output import err, one_line_errors, out, print_json, table
-from domain.entities import SYNC_GROUPS
 from erp_adapters.errors import ErpError
 from erp_adapters.registry import create_adapter
 from records.errors import InvalidInput
-from services.connection_check import CheckReport, check_connection
 from services.connections import (
     DROP_ADAPTER,
-    PER_ENTITY_OPTIONS,
     Connection,
     connection_of,
     parse_connection,
@@ -25,6 +22,9 @@ from services.connections import (
     replace_connection,
 )
 from services.tenants import get_tenant
+
+if TYPE_CHECKING:
+    from services.connection_check import CheckReport
 
 app = typer.Typer(help="A tenant's ERP connection file: show, validate, set and check it.", no_args_is_help=True)
 
@@ -41,8 +41,10 @@ def read_connection(path: Path) -> Connection:
         raise InvalidInput(f"{path}: cannot be read: {exc}") from None
     connection = parse_connection(text, path.name)
     if connection.adapter == DROP_ADAPTER:
+        from services.connection_check import check_connection  # reads exports: loads pandas
+
         try:
-            report = check_connection(create_adapter(connection.adapter, connection.options), groups_of(connection), 1)
+            report = check_connection(create_adapter(connection.adapter, connection.options), connection.groups(), 1)
         except ErpError as exc:
             err.print(f"[yellow]warning:[/yellow] {escape(str(exc))}; its exports are checked once it can be read")
             return connection
@@ -50,14 +52,6 @@ def read_connection(path: Path) -> Connection:
         if refused:
             raise InvalidInput(f"{path.name}: {refused[0]}")
     return connection
-
-
-def groups_of(connection: Connection) -> list[str]:
-    """The groups a connection syncs: as it says, else those whose entities it has a table for."""
-    if connection.sync is not None:
-        return connection.sync
-    tables = {entity for stored in PER_ENTITY_OPTIONS for entity in connection.options.get(stored, {})}
-    return [group for group, entities in SYNC_GROUPS.items() if tables & set(entities)] or ["products"]
 
 
 @app.command("show")
@@ -79,9 +73,9 @@ def validate(file: Path, as_json: JsonOption = False) -> None:
     folder, that every required field has a column."""
     connection = read_connection(file)
     if as_json:
-        print_json({"valid": True, "adapter": connection.adapter, "sync": groups_of(connection)})
+        print_json({"valid": True, "adapter": connection.adapter, "sync": connection.groups()})
     else:
-        err.print(f"{file.name}: valid ({connection.adapter}; syncs {', '.join(groups_of(connection))})")
+        err.print(f"{file.name}: valid ({connection.adapter}; syncs {', '.join(connection.groups())})")
 
 
 @app.command("set")
@@ -117,6 +111,8 @@ def check(
 ) -> None:
     """Read the first rows of every entity the tenant syncs and show them as a sync would map
     them, with every problem found. Writes nothing and costs nothing; exit code 1 on a problem."""
+    from services.connection_check import check_connection  # reads exports: loads pandas
+
     shop = open_shop()
     with shop.session() as session:
         tenant = get_tenant(session, slug)

@@ -27,7 +27,7 @@ def serve(
         return
     import uvicorn
 
-    from console import create_app
+    from console.app import create_app
 
     shop = open_shop()
     err.print(f"usage console on http://{host}:{port}/ (shop DB {shop.safe_url}); Ctrl+C stops it")

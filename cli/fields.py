@@ -4,17 +4,21 @@ drop may use for it (docs/fields.md is the same reference, rendered by `fields -
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli._output import one_line_errors, print_json, table
-from domain.reference import COLUMNS, EntityReference, field_reference, reference_markdown
 from erp_adapters.csv_files.mapping import ALIASES
+
+if TYPE_CHECKING:
+    from domain.reference import EntityReference
 
 
 def reference(entities: list[str]) -> list[EntityReference]:
     """The reference of ``entities`` (all if none), with the CSV drop adapter's header aliases."""
+    from domain.reference import field_reference  # built from the specs, which load pandas
+
     return field_reference(entities, ALIASES)
 
 
@@ -25,6 +29,8 @@ def fields(
     markdown: Annotated[bool, typer.Option("--markdown", help="The page docs/fields.md, as markdown.")] = False,
 ) -> None:
     """Every field an entity's records have: type, required, max length, an example, source columns."""
+    from domain.reference import COLUMNS, reference_markdown
+
     entities = reference([entity] if entity else [])
     if as_json:
         print_json({"entities": [ref.as_json() for ref in entities]})

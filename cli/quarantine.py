@@ -11,13 +11,9 @@ import typer
 from cli._context import open_shop
 from cli._output import err, one_line_errors, print_json, table
 from cli.sync import EXIT_HELD
-from console.actions import check_record_ids
-from domain.entities import get_spec
-from pipeline.retry_quarantine import RetrySelection, retry_quarantined
 from records.errors import InvalidInput
 from services.tenants import get_tenant
 from shop.models import QuarantinedRecord, as_utc
-from shop.quarantine import list_quarantined
 
 app = typer.Typer(help="See and retry the records a sync could not load.", no_args_is_help=True)
 
@@ -61,6 +57,9 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """A tenant's quarantined records, newest first: why each was refused and its raw row."""
+    from domain.entities import get_spec  # the specs and the quarantine's writes load pandas
+    from shop.quarantine import list_quarantined
+
     if entity is not None:
         get_spec(entity)
     with open_shop().session() as session:
@@ -94,6 +93,9 @@ def retry(
 ) -> None:
     """Validate quarantined rows again with the tenant's current column mapping and load the ones
     that pass, metered like any write (new records cost credits, writes cost processes)."""
+    from console.actions import check_record_ids  # the pipeline loads pandas
+    from pipeline.retry_quarantine import RetrySelection, retry_quarantined
+
     if ids and every:
         raise InvalidInput("give either --id or --all, not both")
     if not ids and not every:

@@ -10,9 +10,7 @@ from sqlalchemy import select
 
 from cli._context import open_shop
 from cli._output import err, one_line_errors, print_json, table
-from cli.connection import groups_of, read_connection
-from domain.entities import check_enabled
-from domain.staff import add_admin
+from domain.groups import check_enabled
 from erp_adapters.registry import known_adapters
 from records.errors import InvalidInput
 from services.tenant_settings import SettingsChange, apply_settings, effective_priorities
@@ -83,11 +81,13 @@ def add(
     from deployments.server import create_tenant_limits  # Prefect loads only when needed
 
     if connection is not None:
+        from cli.connection import read_connection  # reads exports: loads pandas
+
         if erp_option or secret_name or erp != "csv_files":
             raise InvalidInput("--connection holds the adapter, its options and its secret's name: drop --erp*")
         connected = read_connection(connection)
         erp, options, secret_name = connected.adapter, connected.options, connected.secret
-        groups = entities.split(",") if entities is not None else groups_of(connected)
+        groups = entities.split(",") if entities is not None else connected.groups()
     else:
         if erp not in known_adapters():
             raise InvalidInput(f"unknown ERP adapter '{erp}' (known: {', '.join(known_adapters())})")
@@ -157,6 +157,8 @@ def set_plan(slug: str, plan: str) -> None:
 @one_line_errors
 def admin_add(slug: str, email: str, name: str = "") -> None:
     """Give a person admin access to the shop (each admin user is one credit)."""
+    from domain.staff import add_admin  # with the staff specs, which load pandas
+
     with open_shop().session() as session:
         tenant = get_tenant(session, slug)
         if "@" not in email:

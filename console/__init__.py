@@ -1,5 +1,5 @@
-"""The usage console: each tenant's credits, processes, storage and controls, as a page and a JSON API."""
+"""The usage console: each tenant's credits, processes, storage and controls, as a page and a JSON API.
 
-from console.app import create_app
-
-__all__ = ["create_app"]
+The app is ``console.app.create_app``; this package imports nothing, so a command that only
+issues a token does not load FastAPI.
+"""

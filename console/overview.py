@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain.entities import SYNC_GROUPS
+from domain.groups import SYNC_GROUPS
 from quotas.daily import DailyUsage, daily_processes
 from quotas.ledger import Ledger
 from quotas.plans import next_plan_up

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.root import process_root
-from domain.entities import SYNC_GROUPS
+from domain.groups import SYNC_GROUPS
 from flows.tenancy import VERBS, run_label, run_tags
 from services.outbox import count_waiting
 from services.tenants import list_tenants

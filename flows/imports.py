@@ -10,7 +10,7 @@ from prefect.states import Cancelled, State
 from prefect.utilities.annotations import quote
 
 from domain.batch import Batch
-from domain.entities import SYNC_GROUPS
+from domain.groups import SYNC_GROUPS
 from flows.reporting import Progress, emit_exhausted, emit_thresholds, publish_report
 from flows.tenant_run import start_run
 from pipeline.imports import ImportOutcome, Observer, Pending, Steps, import_entity

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from domain.entities import SYNC_GROUPS, get_spec
+from domain.entities import get_spec
+from domain.groups import SYNC_GROUPS
 from erp_adapters.errors import MalformedSource
 from pipeline.extract import Secrets, Source, from_environment, open_source
 from pipeline.load import LoadTarget

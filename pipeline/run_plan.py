@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain.entities import SYNC_GROUPS, check_enabled, dependency_levels, priority_order
+from domain.groups import SYNC_GROUPS, check_enabled, dependency_levels, priority_order
 from quotas.ledger import Ledger
 from services.tenants import get_tenant
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from domain.entities import SPECS, SYNC_GROUPS
+from domain.entities import SPECS
+from domain.groups import SYNC_GROUPS
 from domain.transform import transform_page
 from erp_adapters.base import ErpAdapter
 from erp_adapters.csv_files.adapter import CsvFilesAdapter

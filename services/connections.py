@@ -20,11 +20,12 @@ import tomli_w
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from domain.entities import SPECS, SYNC_GROUPS, check_enabled
+from domain.groups import SYNC_GROUPS, check_enabled
 from erp_adapters.csv_files.drops import FORMAT_KEYS, entity_drops
 from erp_adapters.csv_files.mapping import ALIASES
 from erp_adapters.errors import AdapterConfigError
 from erp_adapters.registry import known_adapters
+from records.erp import Entity
 from records.errors import InvalidInput
 from services.tenants import looks_secret
 from shop.audit import record_change
@@ -36,6 +37,7 @@ ENTITY_KEYS = ("files", "columns", "defaults", *FORMAT_KEYS)
 # Where each per-entity setting is kept in the adapter's options.
 STORED = {"files": "files", "columns": "mapping", "defaults": "defaults"}
 PER_ENTITY_OPTIONS = (*STORED.values(), "formats")
+ENTITIES = [str(entity) for entity in Entity]
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,13 @@ class Connection:
     options: dict[str, Any]  # as the adapter reads them
     secret: str | None = None
     sync: list[str] | None = None  # the groups synced; None: the tenant's stay as they are
+
+    def groups(self) -> list[str]:
+        """The groups it syncs: as it says, else those whose entities it has a table for."""
+        if self.sync is not None:
+            return self.sync
+        tables = {entity for stored in PER_ENTITY_OPTIONS for entity in self.options.get(stored, {})}
+        return [group for group, entities in SYNC_GROUPS.items() if tables & set(entities)] or ["products"]
 
 
 def parse_connection(text: str, source: str = "connection") -> Connection:
@@ -54,8 +63,8 @@ def parse_connection(text: str, source: str = "connection") -> Connection:
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"{source}: not valid TOML: {exc}") from None
     for key in document:
-        if key not in TOP_KEYS and key not in SPECS:
-            raise InvalidInput(f"{source}: unknown setting or entity {key!r}{_closest(key, [*TOP_KEYS, *SPECS])}")
+        if key not in TOP_KEYS and key not in ENTITIES:
+            raise InvalidInput(f"{source}: unknown setting or entity {key!r}{_closest(key, [*TOP_KEYS, *ENTITIES])}")
     adapter = document.get("adapter")
     if not isinstance(adapter, str) or not adapter:
         raise InvalidInput(f"{source}: 'adapter' is required, one of {', '.join(known_adapters())}")
@@ -73,7 +82,7 @@ def parse_connection(text: str, source: str = "connection") -> Connection:
             raise InvalidInput(f"{source}: sync: unknown group {unknown[0]!r}{_closest(unknown[0], SYNC_GROUPS)}")
         sync = check_enabled(sync)
     options = _options(source, adapter, document.get("options", {}))
-    entities = {name: document[name] for name in SPECS if name in document}
+    entities = {name: document[name] for name in ENTITIES if name in document}
     if entities and adapter != DROP_ADAPTER:
         raise InvalidInput(
             f"{source}: [{next(iter(entities))}]: {adapter} reads its own models; files and columns per entity "
@@ -139,6 +148,8 @@ def _field_values(where: str, entity: str, table: object, fields: list[str]) -> 
 
 def target_fields(entity: str) -> list[str]:
     """The fields an entity's records have, a document's line fields among them."""
+    from domain.entities import SPECS  # the specs load pandas; only a file that names fields needs them
+
     spec = SPECS[entity]
     names = [f.name for f in spec.fields if f.kind != "lines"]
     names += [part.name for f in spec.fields for part in f.parts]
@@ -164,7 +175,7 @@ def _document(connection: Connection) -> dict[str, Any]:
         document["secret"] = connection.secret
     document["sync"] = list(connection.sync or [])
     document["options"] = options
-    for entity in SPECS:
+    for entity in ENTITIES:
         section: dict[str, Any] = {}
         for key, stored in STORED.items():
             if entity in per_entity[stored]:
@@ -202,7 +213,7 @@ def replace_connection(session: Session, tenant: Tenant, connection: Connection,
     if not changed:
         return Replaced({}, [])
     base_changed = any(key in changed for key in ("adapter", "options"))
-    reread = sorted(SPECS) if base_changed else [key for key in changed if key in SPECS]
+    reread = sorted(ENTITIES) if base_changed else [key for key in changed if key in ENTITIES]
     tenant.erp_kind, tenant.erp_options = connection.adapter, connection.options
     tenant.erp_secret_name, tenant.entities = connection.secret, list(connection.sync or [])
     session.execute(delete(SyncCursor).where(SyncCursor.tenant_id == tenant.id, SyncCursor.entity.in_(reread)))

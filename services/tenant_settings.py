@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from domain.entities import DEFAULT_PRIORITIES, check_enabled
+from domain.groups import DEFAULT_PRIORITIES, check_enabled
 from records.errors import InvalidInput
 from shop.models import Tenant
 

@@ -1,8 +1,5 @@
-"""The ``csv_files`` adapter: CSV and XLSX exports that an ERP drops in a folder."""
+"""The ``csv_files`` adapter (``adapter.py``): CSV and XLSX exports that an ERP drops in a folder.
 
-from erp_adapters.csv_files.adapter import CsvFilesAdapter
-from erp_adapters.registry import register
-
-__all__ = ["CsvFilesAdapter"]
-
-register("csv_files", CsvFilesAdapter.from_options)
+Nothing is imported here, so the connection file's checks (``drops.py``) and the header aliases
+(``mapping.py``) load without the readers and pandas.
+"""

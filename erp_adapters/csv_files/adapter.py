@@ -22,6 +22,7 @@ from erp_adapters.csv_files.order_files import find_order_file, write_order_file
 from erp_adapters.csv_files.reader import count_rows, read_chunks
 from erp_adapters.documents import DOCUMENTS, NUMBER, fold_lines, whole_documents
 from erp_adapters.errors import AdapterConfigError, TransientErpError
+from erp_adapters.registry import register
 from records.erp import Cursor, Entity, Page, ValueRules
 from records.orders import ShopOrder
 from records.text import clipped
@@ -225,3 +226,6 @@ def _mid_file(done: dict[str, str], drop_file: _DropFile, rows_done: int) -> Cur
         "files": dict(done),
         "current": {"file": drop_file.name, "signature": drop_file.signature, "rows_done": rows_done},
     }
+
+
+register("csv_files", CsvFilesAdapter.from_options)

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from erp_adapters.csv_files.reader import DETECT, Declared
 from erp_adapters.errors import AdapterConfigError
 from records.erp import ValueRules
 
@@ -24,6 +23,17 @@ DECIMALS = (",", ".")
 THOUSANDS = ("", ".", ",", " ", "'")
 DELIMITERS = (";", ",", "\t", "|")
 FORMAT_KEYS = ("decimal", "thousands", "date_format", "encoding", "delimiter")
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What the tenant's connection says of a CSV export's text; None leaves it to detection."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+DETECT = Declared()
 
 
 @dataclass(frozen=True)

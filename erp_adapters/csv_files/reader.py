@@ -25,6 +25,7 @@ import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
+from erp_adapters.csv_files.drops import DETECT, Declared
 from erp_adapters.errors import MalformedSource
 from records.text import clipped
 
@@ -48,17 +49,6 @@ _CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x19\x1b-\x1f]")
 # the file loads as Latin-1 as it always did.
 _UTF8_LEADS = (b"\xc2", b"\xc3", b"\xe2")
 _LATIN1_AS_UTF8 = re.compile(rb"\xc2[\xa0-\xbf]|\xc3[\x80-\xbf]|\xe2\x80[\x90-\xbf]|\xe2\x82\xac")
-
-
-@dataclass(frozen=True)
-class Declared:
-    """What the tenant's connection says of a CSV export's text; None leaves it to detection."""
-
-    encoding: str | None = None
-    delimiter: str | None = None
-
-
-DETECT = Declared()
 
 
 def read_chunks(path: Path, chunk_rows: int, skip_rows: int = 0, declared: Declared = DETECT) -> Iterator[pd.DataFrame]:

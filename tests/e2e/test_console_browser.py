@@ -23,7 +23,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from app.settings import Settings
-from console import create_app
+from console.app import create_app
 from devkit.loopback import free_port
 from devkit.samples import write_customers, write_products, write_sales_reps, write_stock
 from shop.models import AuditEntry, Tenant

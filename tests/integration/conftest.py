@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.settings import Settings
-from console import create_app
+from console.app import create_app
 from tests.console_helpers import OPS
 
 

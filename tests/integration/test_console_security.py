@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.settings import Settings
-from console import create_app
+from console.app import create_app
 from console.auth import COOKIE
 from shop.models import AuditEntry, Tenant
 from tests.cli_helpers import invoke

@@ -16,7 +16,7 @@ import pytest
 import erp_adapters.csv_files.reader as reader_module
 from domain.products import PRODUCTS as PRODUCT_SPEC
 from domain.transform import transform_page
-from erp_adapters.csv_files import CsvFilesAdapter
+from erp_adapters.csv_files.adapter import CsvFilesAdapter
 from erp_adapters.csv_files.reader import count_rows
 from erp_adapters.errors import AdapterConfigError, MalformedSource
 from records.erp import Entity, Page

@@ -13,7 +13,7 @@ import pytest
 import erp_adapters.csv_files.adapter as adapter_module
 import erp_adapters.csv_files.reader as reader_module
 from erp_adapters.base import Capability
-from erp_adapters.csv_files import CsvFilesAdapter
+from erp_adapters.csv_files.adapter import CsvFilesAdapter
 from erp_adapters.csv_files.mapping import normalize_header, resolve_fields
 from erp_adapters.csv_files.reader import cell_text, detect_encoding, detect_separator, read_chunks
 from erp_adapters.errors import AdapterConfigError, MalformedSource

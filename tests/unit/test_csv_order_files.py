@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from erp_adapters.csv_files import CsvFilesAdapter
+from erp_adapters.csv_files.adapter import CsvFilesAdapter
 from erp_adapters.errors import TransientErpError
 from records.orders import ShopOrder, ShopOrderLine
 

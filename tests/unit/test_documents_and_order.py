@@ -11,7 +11,7 @@ import pytest
 
 from devkit.samples import write_invoices
 from domain.documents import LINE_SPECS
-from domain.entities import SYNC_GROUPS, dependency_levels, priority_order
+from domain.groups import SYNC_GROUPS, dependency_levels, priority_order
 from erp_adapters.csv_files.adapter import CsvFilesAdapter
 from erp_adapters.documents import fold_lines, whole_documents
 from records.documents import LINE_FIELDS

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from console.chart import daily_chart
-from domain.entities import DEFAULT_PRIORITIES
+from domain.groups import DEFAULT_PRIORITIES
 from quotas.daily import DailyUsage, bucket_by_day, period_days
 from quotas.forecast import forecast_allowance
 from quotas.plans import next_plan_up
