@@ -12,6 +12,7 @@ from uuid import UUID
 
 from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.events import emit_event
+from prefect.exceptions import CancelledRun
 
 from erp_adapters.errors import ErpError
 from pipeline.imports import RunTotals
@@ -136,7 +137,13 @@ class OneLineKnownErrors(logging.Filter):
     missing option) are logged as their one line, not a traceback; anything else keeps its trace."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], (ErpError, ShopError, QuotaError)):
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, CancelledRun):
+            # A worker's engine reads the run's result when the flow returns, and a Cancelled
+            # state raises there: our flows end Cancelled only for a quota stop, already logged
+            # as a warning with its numbers. It is not an error.
+            return False
+        if isinstance(error, (ErpError, ShopError, QuotaError)):
             record.exc_info = None
             record.exc_text = None
         return True
