@@ -25,6 +25,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 KNOWN_ERRORS = (ShopError, QuotaError, ErpError, ValueError)
+EPHEMERAL_API = "ephemeral Prefect API server"  # in Prefect's error when its temporary API does not start
 
 
 def print_json(payload: Any) -> None:
@@ -64,5 +65,12 @@ def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise fail(f"cannot use the shop database: {reason}") from None
         except httpx.TransportError as exc:
             raise fail(f"cannot reach the Prefect API (PREFECT_API_URL): {exc}") from None
+        except RuntimeError as exc:
+            if EPHEMERAL_API not in str(exc):
+                raise
+            raise fail(
+                "Prefect's temporary local API did not start in time on this machine: retry, raise "
+                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or run a server (PREFECT_API_URL)"
+            ) from None
 
     return wrapper

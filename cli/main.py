@@ -7,6 +7,10 @@ import os
 # Before Prefect reads its settings: the temporary local API's telemetry job writes to its SQLite
 # database while the command's runs do, and prints a "database is locked" traceback when it loses.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Without a server, a command that runs a flow starts Prefect's temporary local API and gives it
+# 20 s by default: on a busy 2-core machine that is too short and the command fails. Wait as
+# long as a loaded machine needs; a start that still fails is one line (cli/_output.py).
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 import typer
 
