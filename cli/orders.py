@@ -10,6 +10,7 @@ import typer
 
 from cli._context import open_shop
 from cli._output import err, fail, one_line_errors, print_json, table
+from cli.embedded import embedded_runs
 from cli.sync import EXIT_HELD, SyncOutcome, outcome_of
 from domain.order_input import InvalidOrder, order_from_json, order_json_schema, problem_list
 from records.errors import InvalidInput
@@ -141,7 +142,8 @@ def run_export(slug: str) -> SyncOutcome:
     """Run the export-orders flow in this process and say how it ended."""
     from flows.export_orders import export_orders
 
-    return outcome_of(export_orders(tenant=slug, return_state=True))
+    with embedded_runs():
+        return outcome_of(export_orders(tenant=slug, return_state=True))
 
 
 def show_export(outcome: SyncOutcome) -> None:

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cli._context import open_shop
 from cli._output import err, fail, one_line_errors, print_json, table
+from cli.embedded import embedded_runs
 from records.states import QUOTA_STATES
 from services.tenants import get_tenant
 
@@ -48,7 +49,7 @@ def run_sync(slug: str, entities: list[str] | None, dry_run: bool, show_progress
                 tasks[entity] = bar.add_task(f"{slug} · {entity}", total=expected)
             bar.update(tasks[entity], completed=done)
 
-        with listening(listen):
+        with listening(listen), embedded_runs():
             state = sync_tenant(tenant=slug, entities=entities, dry_run=dry_run, return_state=True)
     return outcome_of(state)
 
@@ -132,7 +133,8 @@ def reconcile(
 
     with open_shop().session() as session:
         get_tenant(session, slug)
-    state = reconcile_deletes(tenant=slug, entities=entity, return_state=True)
+    with embedded_runs():
+        state = reconcile_deletes(tenant=slug, entities=entity, return_state=True)
     assert isinstance(state, State)  # return_state=True
     if state.is_completed():
         results = state.result()

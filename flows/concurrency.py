@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from prefect import get_client
 from prefect.client.orchestration import SyncPrefectClient
-from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
@@ -59,6 +59,20 @@ def ensure_limits(client: SyncPrefectClient, limits: dict[str, int]) -> list[str
             except ObjectAlreadyExists:  # another run or command created it meanwhile
                 pass
     return created
+
+
+def release_orphaned_slots(client: SyncPrefectClient) -> list[str]:
+    """Give back every slot of the tenants' and ERPs' limits; returns the limits that had some.
+
+    Only for the embedded mode, and only when no other command is running (cli/embedded.py):
+    the temporary local API keeps its slot leases in memory and runs no service that revokes
+    them, so a killed command's slots would stay taken in its database for ever."""
+    released = []
+    for limit in client.read_global_concurrency_limits(limit=200):
+        if limit.active_slots and limit.name.startswith(("tenant:", "erp:")):
+            client.update_global_concurrency_limit(limit.name, GlobalConcurrencyLimitUpdate(active_slots=0))
+            released.append(limit.name)
+    return released
 
 
 def drop_tenant_limit(client: SyncPrefectClient, slug: str) -> bool:

@@ -4,6 +4,7 @@ for its start-up timeout, here made 0 s): the command ends in one line, with no 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -30,3 +31,41 @@ def test_an_api_that_does_not_start_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in failed.stderr
     [line] = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
     assert "temporary local API did not start in time" in line
+
+
+HOLDER = """
+import sys, time
+from cli.embedded import embedded_runs
+from flows.concurrency import tenant_limit, tenant_slots
+with embedded_runs(), tenant_slots({tenant_limit(sys.argv[1]): 1}):
+    print("held", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_killed_commands_tenant_slot_is_given_back_by_the_next(tmp_path: Path) -> None:
+    """kill -9 of a command holding its tenant's slot on the temporary local API (and of that
+    API): the next command of the tenant gives the slot back and runs, instead of waiting for ever."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "ERP_SYNC_"))} | {
+        "ERP_SYNC_DATA_DIR": str(tmp_path),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+    }
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "products.csv").write_text("Referencia;Nombre;PVP\nA-1;Gorra;9,95\n", encoding="utf-8")
+    for args in (["db", "upgrade"], ["tenant", "add", "crash", "--plan", "starter", "--erp-option", f"path={drop}"]):
+        subprocess.run([ERP_SYNC, *args], env=env, check=True, capture_output=True, timeout=120)
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, "crash"], env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    finally:
+        os.killpg(holder.pid, signal.SIGKILL)  # the command and the API it started
+        holder.wait(30)
+
+    rerun = subprocess.run([ERP_SYNC, "sync", "crash"], env=env, capture_output=True, text=True, timeout=240)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "gave back the slots of a command that was stopped: tenant:crash" in " ".join(rerun.stderr.split())
+    assert "Traceback" not in rerun.stderr
