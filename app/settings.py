@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     lease_seconds: int = Field(
         default=900, gt=0, description="How long a quota reservation lives before it is returned."
     )
+    slot_wait_seconds: int = Field(
+        default=1800,
+        gt=0,
+        description="Seconds a run waits for its tenant's slot, held by another of its runs, before ending TenantBusy.",
+    )
     order_lease_seconds: int = Field(
         default=300,
         gt=0,

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cli._context import open_shop
 from cli._output import err, fail, one_line_errors, print_json, table
 from cli.embedded import embedded_runs
-from records.states import QUOTA_STATES
+from records.states import STOP_STATES
 from services.tenants import get_tenant
 
 EXIT_HELD = 3  # a quota stop is not a failure, but scripts may want to tell it apart
@@ -25,7 +25,7 @@ class SyncOutcome:
 
     @property
     def held(self) -> bool:
-        return self.state in QUOTA_STATES
+        return self.state in STOP_STATES
 
 
 def run_sync(slug: str, entities: list[str] | None, dry_run: bool, show_progress: bool = True) -> SyncOutcome:
@@ -58,7 +58,7 @@ def outcome_of(state: Any) -> SyncOutcome:
     """How a flow run ended, as the commands report it."""
     if state.is_completed():
         return SyncOutcome("Completed", state.message or "", state.result())
-    if state.name in QUOTA_STATES:
+    if state.name in STOP_STATES:
         return SyncOutcome(state.name, state.message or "")
     return SyncOutcome("Failed", _failure_line(state))
 
@@ -141,7 +141,7 @@ def reconcile(
         columns = ["entity", "in_erp", "in_shop", "deleted", "credits_freed"]
         table("Reconciled deletes", columns, [[name, *(r[c] for c in columns[1:])] for name, r in results.items()])
         return
-    if state.name in QUOTA_STATES:
+    if state.name in STOP_STATES:
         err.print(f"[yellow]{state.name}[/yellow]: {state.message}", highlight=False)
         raise typer.Exit(EXIT_HELD)
     raise fail(_failure_line(state))

@@ -12,7 +12,7 @@ from prefect.client.schemas.objects import StateType
 from prefect.events.actions import ChangeFlowRunState, SendNotification
 from prefect.events.schemas.automations import EventTrigger, Posture
 
-from records.states import QUOTA_STATES
+from records.states import STOP_STATES
 
 # Typed as EventTrigger.match is: a dict[str, str] is not a dict[str, str | list[str]].
 TENANTS: dict[str, str | list[str]] = {"prefect.resource.id": "erp-sync.tenant.*"}  # our quota events' resource
@@ -75,12 +75,13 @@ def crash_unresponsive_runs() -> Automation:
         trigger=EventTrigger(
             after={"prefect.flow-run.heartbeat"},
             # A run's end, under every name it can end with: a quota stop is a Cancelled state
-            # named CreditCeiling (its event is prefect.flow-run.CreditCeiling, not …Cancelled).
+            # named CreditCeiling (its event is prefect.flow-run.CreditCeiling, not …Cancelled), and
+            # so is a run that waited too long for its tenant's slot (TenantBusy).
             expect={
                 "prefect.flow-run.heartbeat",
                 *(
                     f"prefect.flow-run.{name}"
-                    for name in ("Completed", "Failed", "Cancelled", "Crashed", *QUOTA_STATES)
+                    for name in ("Completed", "Failed", "Cancelled", "Crashed", *STOP_STATES)
                 ),
             },
             match=FLOW_RUNS,

@@ -8,14 +8,17 @@ A file-drop ERP has no endpoint to protect, so it gets no ERP limit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from prefect import get_client
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
+from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError  # re-exported there, raised by both
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
@@ -24,6 +27,11 @@ ERP_SLOTS = 2
 # The server takes a slot back this long after its holder stopped renewing it (a killed worker);
 # 60 s is the shortest lease Prefect's API accepts. A live run renews at 75 % of it.
 LEASE_SECONDS = 60
+REPORT_EVERY = 10.0  # seconds between two "still waiting" lines while a run waits for a slot
+
+
+class SlotWaitExceeded(Exception):
+    """A run waited its whole allowance for its slots: another run of the tenant holds them."""
 
 
 def tenant_limit(slug: str) -> str:
@@ -75,6 +83,12 @@ def release_orphaned_slots(client: SyncPrefectClient) -> list[str]:
     return released
 
 
+def _server_error(exc: ConcurrencySlotAcquisitionError) -> bool:
+    """The API failed (503 Service Unavailable under load), as opposed to refusing the request."""
+    cause = exc.__cause__
+    return isinstance(cause, httpx.HTTPStatusError) and cause.response.status_code >= 500
+
+
 def drop_tenant_limit(client: SyncPrefectClient, slug: str) -> bool:
     try:
         client.delete_global_concurrency_limit_by_name(tenant_limit(slug))
@@ -84,7 +98,11 @@ def drop_tenant_limit(client: SyncPrefectClient, slug: str) -> bool:
 
 
 @contextmanager
-def tenant_slots(limits: dict[str, int]) -> Iterator[None]:
+def tenant_slots(
+    limits: dict[str, int],
+    wait_seconds: float = float("inf"),
+    waiting: Callable[[float], None] = lambda waited: None,
+) -> Iterator[None]:
     """Hold one slot of each limit for the block.
 
     The limits are made sure of first: ``erp-sync server init`` and ``tenant add`` create them up
@@ -94,14 +112,41 @@ def tenant_slots(limits: dict[str, int]) -> Iterator[None]:
 
     A killed run's slots come back when its lease lapses (``LEASE_SECONDS``). A failed renewal does
     not stop the run: the quota ledger, not the slot, keeps the tenant's budget safe.
+
+    The wait is bounded and visible: every ``REPORT_EVERY`` seconds ``waiting`` is told how long
+    it has been (the flow logs who holds the slot), an API answering 5xx is asked again, and
+    after ``wait_seconds`` ``SlotWaitExceeded`` ends the wait.
     """
     with get_client(sync_client=True) as client:
         ensure_limits(client, limits)
-    with concurrency(
-        list(limits),
-        occupy=1,
-        strict=True,
-        lease_duration=LEASE_SECONDS,
-        raise_on_lease_renewal_failure=False,
-    ):
-        yield
+    started = time.monotonic()
+    while True:
+        left = wait_seconds - (time.monotonic() - started)
+        if left <= 0:
+            waited = time.monotonic() - started
+            raise SlotWaitExceeded(
+                f"waited {waited:,.0f} s for {', '.join(limits)}: another run of the tenant holds it"
+            )
+        with ExitStack() as holding:
+            try:
+                holding.enter_context(
+                    concurrency(
+                        list(limits),
+                        occupy=1,
+                        strict=True,
+                        timeout_seconds=min(REPORT_EVERY, left),
+                        lease_duration=LEASE_SECONDS,
+                        raise_on_lease_renewal_failure=False,
+                    )
+                )
+            except TimeoutError:  # Prefect's AcquireConcurrencySlotTimeoutError: nothing was taken
+                pass
+            except ConcurrencySlotAcquisitionError as exc:
+                if not _server_error(exc):
+                    raise  # a limit that vanished, a refused request: not worth waiting for
+            else:
+                yield
+                return
+        waited = time.monotonic() - started
+        if waited < wait_seconds:
+            waiting(waited)

@@ -9,12 +9,16 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
-from prefect import get_client, tags
+from prefect import get_client, get_run_logger, tags
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType, FlowRunFilterTags
+from prefect.client.schemas.objects import StateType
 from prefect.runtime import flow_run
+from prefect.states import Cancelled, State
 
 from app.root import process_root
-from flows.concurrency import limits_for, tenant_slots
+from flows.concurrency import SlotWaitExceeded, limits_for, tenant_limit, tenant_slots
 from flows.reporting import install_log_filter
+from records.states import BUSY_STATE
 from services.tenants import get_tenant
 from shop.models import Plan
 
@@ -85,17 +89,50 @@ def in_tenant_scope(slug: str) -> Iterator[TenantScope]:
     install_log_filter()  # an unknown tenant is logged as its one line
     scope = read_scope(slug)
     tag_this_run(scope.tags)
-    with tags(*scope.tags), tenant_slots(scope.limits):
+    patience = process_root().settings.slot_wait_seconds
+
+    def waiting(waited: float) -> None:
+        get_run_logger().warning(
+            "waiting %.0f s for %s (gives up after %s s): %s",
+            waited,
+            tenant_limit(slug),
+            f"{patience:,}",
+            slot_holders(slug),
+        )
+
+    with tags(*scope.tags), tenant_slots(scope.limits, patience, waiting):
         yield scope
 
 
-def holds_tenant(body: Callable[..., R]) -> Callable[..., R]:
+def slot_holders(slug: str) -> str:
+    """Who holds the tenant's slot: its other runs that are Running, by name."""
+    running = FlowRunFilter(
+        tags=FlowRunFilterTags(all_=[f"tenant:{slug}"]),
+        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING])),
+    )
+    with get_client(sync_client=True) as client:
+        names = [
+            f"'{run.name}'"
+            for run in client.read_flow_runs(flow_run_filter=running, limit=5)
+            if str(run.id) != flow_run.id
+        ]
+    return (
+        f"held by {', '.join(names)}"
+        if names
+        else "held by a run that is not Running (its slot returns when its lease ends)"
+    )
+
+
+def holds_tenant(body: Callable[..., R]) -> Callable[..., R | State]:
     """Run a flow whose first parameter is ``tenant`` inside ``in_tenant_scope``. A decorator rather
     than a ``with`` in each flow, so the flows' own bodies stay about their work."""
 
     @functools.wraps(body)  # Prefect reads the parameters through __wrapped__
-    def run(tenant: str, *args: Any, **kwargs: Any) -> R:
-        with in_tenant_scope(tenant):
-            return body(tenant, *args, **kwargs)
+    def run(tenant: str, *args: Any, **kwargs: Any) -> R | State:
+        try:
+            with in_tenant_scope(tenant):
+                return body(tenant, *args, **kwargs)
+        except SlotWaitExceeded as busy:  # a stop, not a failure: the next dispatch tries again
+            return Cancelled(name=BUSY_STATE, message=f"{busy}; {slot_holders(tenant)}")
 
     return run
