@@ -11,7 +11,7 @@ import typer
 from cli._context import open_shop
 from cli._output import err, fail, one_line_errors, print_json, table
 from cli.embedded import embedded_runs
-from cli.sync import EXIT_HELD, SyncOutcome, outcome_of
+from cli.sync import EXIT_HELD, LocalOption, SyncOutcome, on_server, outcome_of
 from domain.order_input import InvalidOrder, order_from_json, order_json_schema, problem_list
 from records.errors import InvalidInput
 from services.outbox import list_orders, place_order, requeue_failed
@@ -154,11 +154,10 @@ def show_export(outcome: SyncOutcome) -> None:
 
 
 @one_line_errors
-def export(slug: str) -> None:
-    """Send the orders waiting in the outbox to the tenant's ERP, each exactly once."""
-    with open_shop().session() as session:
-        get_tenant(session, slug)
-    outcome = run_export(slug)
+def export(slug: str, local: LocalOption = False) -> None:
+    """Send the orders waiting in the outbox to the tenant's ERP, each exactly once. With a Prefect
+    server, as a run of the export-orders deployment on a worker, followed here."""
+    outcome = on_server("export-orders", slug, {}, local) or run_export(slug)
     show_export(outcome)
     if outcome.state == "Failed":
         raise fail(outcome.message)

@@ -13,8 +13,13 @@ from cli._output import err, fail, one_line_errors, print_json, table
 from cli.embedded import embedded_runs
 from records.states import STOP_STATES
 from services.tenants import get_tenant
+from shop.models import Plan
 
 EXIT_HELD = 3  # a quota stop is not a failure, but scripts may want to tell it apart
+LocalOption = Annotated[
+    bool,
+    typer.Option("--local", help="Run the flow in this process even when a Prefect server and its deployments exist."),
+]
 
 
 @dataclass
@@ -26,6 +31,20 @@ class SyncOutcome:
     @property
     def held(self) -> bool:
         return self.state in STOP_STATES
+
+
+def tenant_plan(slug: str) -> str:
+    """The tenant's plan name; an unknown tenant is refused here, before anything runs."""
+    with open_shop().session() as session:
+        return session.get_one(Plan, get_tenant(session, slug).plan_id).name
+
+
+def on_server(target: str, slug: str, parameters: dict[str, Any], local: bool) -> SyncOutcome | None:
+    """A run of the deployment, followed to its end; None to run the flow here instead."""
+    from cli.on_server import run_on_server
+
+    plan = tenant_plan(slug)
+    return None if local else run_on_server(target, slug, plan, {"tenant": slug, **parameters})
 
 
 def run_sync(slug: str, entities: list[str] | None, dry_run: bool, show_progress: bool = True) -> SyncOutcome:
@@ -88,11 +107,12 @@ def sync(
         bool, typer.Option("--dry-run", help="Show the cost (processes, new credits); write nothing.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="The outcome and counts as JSON on stdout.")] = False,
+    local: LocalOption = False,
 ) -> None:
-    """Sync a tenant now: its enabled imports, from the saved cursors."""
-    with open_shop().session() as session:
-        get_tenant(session, slug)
-    outcome = run_sync(slug, entity, dry_run, show_progress=not as_json)
+    """Sync a tenant now: its enabled imports, from the saved cursors. With a Prefect server, as a
+    run of the sync-tenant deployment on a worker, followed here."""
+    remote = on_server("sync-tenant", slug, {"entities": entity, "dry_run": dry_run}, local)
+    outcome = remote or run_sync(slug, entity, dry_run, show_progress=not as_json)
     if as_json:
         entities = [{"entity": name, **counts} for name, counts in outcome.results.items()]
         print_json({"tenant": slug, "state": outcome.state, "message": outcome.message, "entities": entities})
@@ -105,7 +125,7 @@ def sync(
 
 
 @one_line_errors
-def resume(slug: str) -> None:
+def resume(slug: str, local: LocalOption = False) -> None:
     """Continue a tenant held at its credit ceiling or process budget, after an upgrade or a new period."""
     shop = open_shop()
     with shop.session() as session:
@@ -113,7 +133,7 @@ def resume(slug: str) -> None:
     held = shop.ledger.held(tenant_id)
     if held is not None:
         raise fail(f"{slug} is still held ({held.state_name}: {held}); upgrade with `erp-sync tenant set-plan`")
-    outcome = run_sync(slug, None, dry_run=False)
+    outcome = on_server("sync-tenant", slug, {}, local) or run_sync(slug, None, dry_run=False)
     report(outcome, dry_run=False)
     if outcome.state == "Failed":
         raise fail(outcome.message)
@@ -125,14 +145,22 @@ def resume(slug: str) -> None:
 def reconcile(
     slug: str,
     entity: Annotated[list[str] | None, typer.Option("--entity", help="Only these entities; repeatable.")] = None,
+    local: LocalOption = False,
 ) -> None:
     """Delete from the shop what the ERP no longer has (one process each; frees credits)."""
     from prefect.states import State
 
     from flows.reconcile import reconcile_deletes
 
-    with open_shop().session() as session:
-        get_tenant(session, slug)
+    remote = on_server("reconcile-deletes", slug, {"entities": entity}, local)
+    if remote is not None:
+        if remote.state == "Failed":
+            raise fail(remote.message)
+        if remote.held:
+            err.print(f"[yellow]{remote.state}[/yellow]: {remote.message}", highlight=False)
+            raise typer.Exit(EXIT_HELD)
+        err.print(f"reconciled on the server: {remote.state} (the run's logs list what was deleted)")
+        return
     with embedded_runs():
         state = reconcile_deletes(tenant=slug, entities=entity, return_state=True)
     assert isinstance(state, State)  # return_state=True

@@ -21,6 +21,8 @@ from prefect.client.schemas.filters import (
     ArtifactFilterKey,
     DeploymentFilter,
     DeploymentFilterName,
+    FlowRunFilter,
+    FlowRunFilterName,
 )
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
@@ -149,6 +151,29 @@ def test_sync_tenant_runs_on_a_worker(ops: Ops, deployed: Any, worker: None, tmp
             select(func.count()).select_from(ProductVariant).join(Tenant).where(Tenant.slug == "shop-a")
         )
     assert stored == 30
+
+
+def test_the_cli_runs_a_sync_on_the_deployment_and_follows_it(
+    ops: Ops, deployed: Any, worker: None, tmp_path: Path
+) -> None:
+    """With a server, `erp-sync sync` creates a run of the sync-tenant deployment, which a worker
+    runs, and prints its table when it ends; `--local` runs the flow in the command itself."""
+    slug = f"cli-{uuid4().hex[:6]}"
+    add_tenant(ops, slug, tmp_path / slug, 12)
+    synced = ops.cli("sync", slug)
+    assert f"run 'sync {slug}' of deployment sync-tenant" in " ".join(synced.stderr.split())
+    assert "products" in synced.stdout and "12" in synced.stdout  # the summary table: 12 written
+    with get_client(sync_client=True) as client:
+        [run] = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(like_=f"sync {slug}")))
+    assert run.deployment_id is not None and run.state is not None and run.state.is_completed(), run.state
+    assert {f"tenant:{slug}", "plan:starter"} <= set(run.tags)
+    assert stored_variants(ops, slug) == 12
+
+    local = ops.cli("sync", slug, "--local")  # the same export again, in the command's own process
+    assert "of deployment" not in local.stderr
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(like_=f"sync {slug}")))
+    assert len(runs) == 2 and sum(r.deployment_id is None for r in runs) == 1
 
 
 def test_the_tenant_limit_serialises_one_tenant_not_others(
