@@ -19,7 +19,7 @@ from erp_adapters.base import Capability
 from erp_adapters.csv_files.drops import EntityDrop, entity_drops
 from erp_adapters.csv_files.mapping import resolve_fields
 from erp_adapters.csv_files.order_files import find_order_file, write_order_file
-from erp_adapters.csv_files.reader import count_rows, read_chunks
+from erp_adapters.csv_files.reader import count_rows, is_workbook, read_chunks
 from erp_adapters.documents import DOCUMENTS, NUMBER, fold_lines, whole_documents
 from erp_adapters.errors import AdapterConfigError, TransientErpError
 from erp_adapters.registry import register
@@ -152,17 +152,30 @@ class CsvFilesAdapter:
             chunks = whole_documents(chunks, fields.get(NUMBER))
         pending = next(chunks)
         first_row = rows_done + _FIRST_DATA_LINE
+        rules = self.rules_for(entity)
+        if is_workbook(drop_file.path):
+            # A workbook's numbers and dates are typed cells, read as "1234.5" and ISO dates: the
+            # separators and date format declared for the entity's text exports do not apply.
+            rules = ValueRules(defaults=rules.defaults)
         # One chunk of look-ahead: only the last page may claim the file is finished.
         for chunk in chunks:
             rows_done += len(pending)
-            yield self._page(entity, pending, fields, drop_file.name, first_row, _mid_file(done, drop_file, rows_done))
+            cursor = _mid_file(done, drop_file, rows_done)
+            yield self._page(entity, pending, fields, drop_file.name, first_row, cursor, rules)
             first_row, pending = rows_done + _FIRST_DATA_LINE, chunk
-        yield self._page(entity, pending, fields, drop_file.name, first_row, {"files": dict(finished), "current": None})
+        finished_cursor = {"files": dict(finished), "current": None}
+        yield self._page(entity, pending, fields, drop_file.name, first_row, finished_cursor, rules)
 
+    @staticmethod
     def _page(
-        self, entity: Entity, frame: pd.DataFrame, fields: dict[str, str], source: str, first_row: int, cursor: Cursor
+        entity: Entity,
+        frame: pd.DataFrame,
+        fields: dict[str, str],
+        source: str,
+        first_row: int,
+        cursor: Cursor,
+        rules: ValueRules,
     ) -> Page:
-        rules = self.rules_for(entity)
         if entity not in DOCUMENTS:
             return Page(frame, fields, source, first_row, cursor, rules=rules)
         documents, document_fields, row_numbers = fold_lines(frame, fields, first_row)

@@ -3,8 +3,10 @@ place and the closest valid name; the value rules it declares, applied by the tr
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -170,3 +172,23 @@ def test_the_adapter_reads_a_declared_encoding_and_says_when_it_is_wrong(tmp_pat
     options["formats"] = {"products": {"encoding": "utf-8"}}
     with pytest.raises(MalformedSource, match=r"articulos.csv: not utf-8-sig as declared"):
         list(CsvFilesAdapter.from_options(options).fetch(Entity.PRODUCTS, None, 10))
+
+
+def test_a_workbook_keeps_its_typed_numbers_and_dates_whatever_the_text_exports_declare(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["Número", "Fecha", "Código cliente", "Línea", "Referencia", "Cantidad", "Precio", "Total"])
+    book.active.append(["F-1", dt.datetime(2026, 11, 3), "C1", 1, "A-1", 2, 1234.5, 2469.0])
+    book.save(tmp_path / "facturas.xlsx")
+    (tmp_path / "facturas.csv").write_text(
+        "Número;Fecha;Código cliente;Línea;Referencia;Cantidad;Precio;Total\nF-2;04/11/2026;C1;1;A-1;2;1.234,50;2.469\n"
+    )
+    options = {
+        "path": str(tmp_path),
+        "files": {"invoices": ["facturas*"]},
+        "formats": {"invoices": {"decimal": ",", "thousands": ".", "date_format": "%d/%m/%Y"}},
+    }
+    pages = list(CsvFilesAdapter.from_options(options).fetch(Entity.INVOICES, None, 10))
+    batches = [transform_page(page, SPECS["invoices"]) for page in pages]
+    assert [b.rejected for b in batches] == [[], []]
+    totals = {row["number"]: (row["issued_on"], row["total"]) for b in batches for row in b.rows.to_dict("records")}
+    assert totals == {"F-1": ("2026-11-03", "2469.0000"), "F-2": ("2026-11-04", "2469.0000")}
