@@ -65,6 +65,16 @@ def exported(outcome: SyncOutcome) -> SyncOutcome:
     return outcome
 
 
+def write_first_export(drop: Path) -> None:
+    """The ERP's first export: every entity, its sample names, a few bad rows."""
+    write_products(drop, FIRST_EXPORT)
+    write_stock(drop, FIRST_EXPORT)
+    write_sales_reps(drop, SALES_REPS)
+    write_admin_users(drop, ADMINS)
+    write_customers(drop, CUSTOMERS)
+    write_documents(drop, INVOICES, DELIVERY_NOTES, PENDING_ORDERS, customers=CUSTOMERS, variants=FIRST_EXPORT)
+
+
 def take_orders(shop: Root) -> list[str]:
     """What the shop front end does at checkout: orders of imported variants by imported customers."""
     with shop.session() as session:
@@ -200,12 +210,7 @@ def tell(console_port: int) -> None:
         f"per line), and a few bad rows. Tenant '{TENANT}' is on plan starter ({starter:,} credits); two of its "
         "admin users were added by hand."
     )
-    write_products(drop, FIRST_EXPORT)
-    write_stock(drop, FIRST_EXPORT)
-    write_sales_reps(drop, SALES_REPS)
-    write_admin_users(drop, ADMINS)
-    write_customers(drop, CUSTOMERS)
-    write_documents(drop, INVOICES, DELIVERY_NOTES, PENDING_ORDERS, customers=CUSTOMERS, variants=FIRST_EXPORT)
+    write_first_export(drop)
     as_erp_names(drop)
     say(
         f"The ERP names its files in Spanish (ARTICULOS.CSV, clientes.csv, facturas.csv…) and writes 1249,50 for "

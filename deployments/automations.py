@@ -79,10 +79,7 @@ def crash_unresponsive_runs() -> Automation:
             # so is a run that waited too long for its tenant's slot (TenantBusy).
             expect={
                 "prefect.flow-run.heartbeat",
-                *(
-                    f"prefect.flow-run.{name}"
-                    for name in ("Completed", "Failed", "Cancelled", "Crashed", *STOP_STATES)
-                ),
+                *(f"prefect.flow-run.{name}" for name in ("Completed", "Failed", "Cancelled", "Crashed", *STOP_STATES)),
             },
             match=FLOW_RUNS,
             for_each={"prefect.resource.id"},

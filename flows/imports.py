@@ -13,6 +13,7 @@ from domain.batch import Batch
 from domain.groups import SYNC_GROUPS
 from flows.reporting import Progress, emit_exhausted, emit_thresholds, publish_report
 from flows.tenant_run import start_run
+from pipeline.dry_run import DryRun
 from pipeline.imports import ImportOutcome, Observer, Pending, Steps, import_entity
 from pipeline.load import LoadTarget
 from records.erp import Page
@@ -25,20 +26,23 @@ def _transform(page: Page, entity: str) -> Batch:
     return transform_batch(quote(page), entity)  # type: ignore[call-overload]
 
 
-def _submit_load(batch: Batch, target: LoadTarget, batch_no: int, dry_run: bool) -> Pending:
+def _submit_load(batch: Batch, target: LoadTarget, batch_no: int, dry_run: DryRun | None) -> Pending:
     return load_batch.submit(quote(batch), target, batch_no, dry_run)  # type: ignore[call-overload]
 
 
 TASK_STEPS = Steps(_transform, _submit_load)
 
 
-def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any] | State:
+def run_import(tenant: str, entity: str, dry_run: DryRun | None = None) -> dict[str, Any] | State:
     """The pipeline's import of one entity, recorded in ``sync_runs`` and reported to the UI.
 
     A quota stop returns a Cancelled state named ``CreditCeiling`` or ``ProcessBudget``: not a
     failure (flow retries and failure alerts stay quiet), and its message carries the numbers.
+    A dry run that meets a stop completes with its counts, logs where the real run would stop
+    and keeps it in ``dry_run.stop``; it emits no event.
     """
-    run = start_run(tenant, entity)
+    dry = dry_run is not None
+    run = start_run(tenant, entity, dry_run=dry)
     logger = get_run_logger()
     root = run.root
     target = LoadTarget(root.sessions, run.tenant_id, tenant, run.run_id, root.settings.lease_seconds)
@@ -65,28 +69,36 @@ def run_import(tenant: str, entity: str, dry_run: bool = False) -> dict[str, Any
     if outcome.held is not None:
         message = f"held, nothing launched: {outcome.held}"
         logger.warning("%s %s", entity, message)
-        run.finish(outcome.held.state_name, message, totals.counts())
+        run.finish("DryRun" if dry else outcome.held.state_name, message, totals.counts())
         return Cancelled(name=outcome.held.state_name, message=message)
     progress.finish()
-    publish_report(tenant, entity, totals, root.ledger.usage(run.tenant_id), dry_run)
+    publish_report(tenant, entity, totals, root.ledger.usage(run.tenant_id, dry_run=dry), dry)
+    if dry and outcome.stop is not None:
+        message = f"{outcome.summary}; a real run would stop here in {outcome.stop.state_name}: {outcome.stop}"
+        logger.warning("%s", message)
+        run.finish("DryRun", message, totals.counts())
+        return totals.counts()
     if outcome.stop is not None:
         emit_exhausted(outcome.stop)
         logger.warning("%s; stopped: %s", outcome.summary, outcome.stop)
         run.finish(outcome.stop.state_name, str(outcome.stop), totals.counts())
         return Cancelled(name=outcome.stop.state_name, message=str(outcome.stop))
     logger.info(outcome.summary)
-    run.finish("DryRun" if dry_run else "Completed", outcome.summary, totals.counts())
+    run.finish("DryRun" if dry else "Completed", outcome.summary, totals.counts())
     return totals.counts()
 
 
-def run_group(tenant: str, group: str, dry_run: bool) -> dict[str, Any] | State:
-    """The group's entities in dependency order; a quota stop in one stops the rest."""
+def run_group(tenant: str, group: str, dry_run: DryRun | None) -> dict[str, Any] | State:
+    """The group's entities in dependency order; a quota stop in one stops the rest (in a dry run,
+    where the real run would stop)."""
     results: dict[str, Any] = {}
     for entity in SYNC_GROUPS[group]:
         outcome = run_import(tenant, entity, dry_run)
         if isinstance(outcome, State):
             return outcome
         results[entity] = outcome
+        if dry_run is not None and dry_run.stop is not None:
+            break
     return results
 
 
@@ -94,7 +106,7 @@ def import_flow(group: str, summary: str) -> Flow[[str, bool], dict[str, Any] | 
     """One flow per group of entities, each run named after its tenant and group in the UI."""
 
     def run(tenant: str, dry_run: bool = False) -> dict[str, Any] | State:
-        return run_group(tenant, group, dry_run)
+        return run_group(tenant, group, DryRun() if dry_run else None)
 
     run.__doc__ = summary
     label = group.replace("_", " ")

@@ -24,10 +24,11 @@ class TenantRun:
     root: Root
     run_id: str | None
     started: dt.datetime
+    dry_run: bool = False
 
     def finish(self, state: str, message: str, counts: dict[str, int]) -> None:
         """Record the run's outcome in ``sync_runs``, then warn the shop owner of any quota alert
-        not yet sent (this run's, or one an earlier run could not send)."""
+        not yet sent (this run's, or one an earlier run could not send). A dry run sends nothing."""
         with self.root.session() as session:
             record_run(
                 session,
@@ -39,13 +40,15 @@ class TenantRun:
                 started_at=self.started,
                 counts=counts,
             )
-        warn_owner(self.root.sessions, self.tenant_id)
+        if not self.dry_run:
+            warn_owner(self.root.sessions, self.tenant_id)
 
 
-def start_run(tenant: str, entity: str) -> TenantRun:
+def start_run(tenant: str, entity: str, *, dry_run: bool = False) -> TenantRun:
     """Resolve the tenant (an unknown one fails the run with one line) and note the start."""
     install_log_filter()
     root = process_root()
     with root.sessions() as session:
         tenant_id = get_tenant(session, tenant).id
-    return TenantRun(tenant, tenant_id, entity, root, str(flow_run.id) if flow_run.id else None, now_utc())
+    run_id = str(flow_run.id) if flow_run.id else None
+    return TenantRun(tenant, tenant_id, entity, root, run_id, now_utc(), dry_run)

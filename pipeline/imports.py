@@ -1,7 +1,8 @@
 """The import of one entity for one tenant: extract → transform → guard → load → ledger, batch by
 batch from the saved cursor. Plain Python: the Prefect flow, the crash test, the property tests
 and the benchmarks all run this same loop; the flow only passes Prefect-task versions of the two
-steps (``Steps``) and turns the outcome into a state, artifacts and events.
+steps (``Steps``) and turns the outcome into a state, artifacts and events. A dry run runs this
+loop too, with a ``DryRun`` (``pipeline.dry_run``) that every step consults instead of writing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Protocol
 from domain.batch import Batch
 from domain.entities import get_spec
 from domain.transform import drop_repeated, transform_page
+from pipeline.dry_run import DryRun
 from pipeline.extract import Secrets, from_environment, open_source
 from pipeline.load import LoadResult, LoadTarget, load
 from pipeline.retry_quarantine import RetrySelection, orphan_ids, retry_quarantined
@@ -37,7 +39,7 @@ class Steps:
     at once, so the next page is read and transformed while it runs."""
 
     transform: Callable[[Page, str], Batch]
-    submit_load: Callable[[Batch, LoadTarget, int, bool], Pending]
+    submit_load: Callable[[Batch, LoadTarget, int, DryRun | None], Pending]
 
 
 def transform_entity_page(page: Page, entity: str) -> Batch:
@@ -111,7 +113,7 @@ def import_entity(
     entity: str,
     batch_size: int,
     *,
-    dry_run: bool = False,
+    dry_run: DryRun | None = None,
     steps: Steps | None = None,
     observer: Observer = QUIET,
     outcome: ImportOutcome | None = None,
@@ -123,14 +125,17 @@ def import_entity(
     error: what fit is written, the rest waits, and the stop carries how many records wait.
     A read or transform failure raises after the batch in flight has been counted; a caller that
     passes its own ``outcome`` keeps the counts of such a run.
+
+    With ``dry_run`` the loop takes every step but the writes, and its counts are what the real
+    run would count on the same data; a stop it meets is also kept in ``dry_run.stop``.
     """
     ledger = Ledger(target.sessions, lease_seconds=target.lease_seconds)
     outcome = outcome or ImportOutcome(entity)
-    outcome.held = ledger.held(target.tenant_id)
+    outcome.held = ledger.held(target.tenant_id) if dry_run is None else dry_run.held(ledger, target.tenant_id)
     if outcome.held is not None:
         return outcome
-    if not dry_run:
-        ledger.recount_credits(target.tenant_id)
+    if dry_run is None:
+        ledger.recount_credits(target.tenant_id)  # a dry run's budget starts from the same recount
     if steps is None:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"load-{entity}") as loader:
             return _run_batches(target, entity, batch_size, dry_run, plain_steps(loader), observer, outcome, secrets)
@@ -141,7 +146,7 @@ def _run_batches(
     target: LoadTarget,
     entity: str,
     batch_size: int,
-    dry_run: bool,
+    dry_run: DryRun | None,
     steps: Steps,
     observer: Observer,
     outcome: ImportOutcome,
@@ -151,6 +156,14 @@ def _run_batches(
     waiting = 0  # records the rest of the export holds beyond the stop, counted without writing
     loading: Pending | None = None
     in_flight = 0  # rows read for the batch now loading
+    counting: DryRun | None = None  # beyond a quota stop: what waits is counted, not written
+
+    def mode() -> DryRun | None:
+        nonlocal counting
+        if outcome.stop is None:
+            return dry_run
+        counting = counting or DryRun.past_stop(dry_run)
+        return counting
 
     def settle() -> None:
         """Wait for the batch in flight and count it."""
@@ -178,12 +191,12 @@ def _run_batches(
             batch = drop_repeated(steps.transform(page, entity), seen)
             if loading is not None:
                 settle()
-            loading = steps.submit_load(batch, target, batch_no, dry_run or outcome.stop is not None)
+            loading = steps.submit_load(batch, target, batch_no, mode())
             in_flight = batch.fetched
         if loading is not None:
             settle()
-        if outcome.stop is None and not dry_run:
-            outcome.stop = heal_orphans(target, entity, totals, observer, secrets)
+        if outcome.stop is None:
+            outcome.stop = heal_orphans(target, entity, totals, observer, secrets, dry_run)
     except Exception:
         if loading is not None:
             # A failed read or transform: the batch in flight still counts. If that load failed
@@ -194,6 +207,8 @@ def _run_batches(
     if outcome.stop is not None:
         stop = outcome.stop
         outcome.stop = QuotaExceeded(stop.tenant, stop.kind, stop.used, stop.limit, stop.refused + waiting)
+        if dry_run is not None:
+            dry_run.stop = outcome.stop
     return outcome
 
 
@@ -203,10 +218,16 @@ def holds_any_record(target: LoadTarget, entity: str) -> bool:
 
 
 def heal_orphans(
-    target: LoadTarget, entity: str, totals: RunTotals, observer: Observer, secrets: Secrets
+    target: LoadTarget,
+    entity: str,
+    totals: RunTotals,
+    observer: Observer,
+    secrets: Secrets,
+    dry_run: DryRun | None = None,
 ) -> QuotaExceeded | None:
     """Records quarantined because their parent was missing (a contact before its customer) are
-    retried at the end of every import of their entity, so they load once the parent arrives."""
+    retried at the end of every import of their entity, so they load once the parent arrives.
+    A dry run counts what that retry would write."""
     if get_spec(entity).parent is None:
         return None
     ids = orphan_ids(target.sessions, target.tenant_id, entity)
@@ -214,7 +235,13 @@ def heal_orphans(
         return None
     selection = RetrySelection(tuple(ids), entity)
     summaries = retry_quarantined(
-        target.sessions, target.tenant_id, target.tenant, selection, target.lease_seconds, secrets=secrets
+        target.sessions,
+        target.tenant_id,
+        target.tenant,
+        selection,
+        target.lease_seconds,
+        secrets=secrets,
+        dry_run=dry_run,
     )
     for summary in summaries:
         totals.written += summary.processes

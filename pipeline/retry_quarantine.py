@@ -16,12 +16,13 @@ from uuid import uuid4
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain.batch import fingerprint
+from domain.batch import Batch, fingerprint
 from domain.entities import SPECS, get_spec
 from domain.specs import EntitySpec
 from domain.transform import DUPLICATE, transform_page
 from erp_adapters.base import ErpAdapter
 from erp_adapters.errors import AdapterConfigError, MalformedSource
+from pipeline.dry_run import DryRun
 from pipeline.extract import Secrets, from_environment, open_adapter
 from pipeline.load import ORPHAN_REASON, LoadTarget, load
 from quotas.errors import QuotaExceeded
@@ -102,6 +103,7 @@ def retry_quarantined(
     *,
     page_size: int = 5000,
     secrets: Secrets = from_environment,
+    dry_run: DryRun | None = None,
 ) -> list[RetrySummary]:
     """One summary per entity retried, in dependency order (customers before their contacts),
     in pages of at most ``page_size`` records, each page one guarded load.
@@ -115,10 +117,11 @@ def retry_quarantined(
     if not by_entity:
         return []
     ledger = Ledger(sessions, lease_seconds=lease_seconds)
-    held = ledger.held(tenant_id)
+    held = ledger.held(tenant_id) if dry_run is None else dry_run.held(ledger, tenant_id)
     if held is not None:
         return [RetrySummary(e, len(rs), 0, len(rs), waiting=len(rs), exceeded=held) for e, rs in by_entity]
-    ledger.recount_credits(tenant_id)
+    if dry_run is None:  # a dry run's budget was recounted when it was read
+        ledger.recount_credits(tenant_id)
     adapter = open_adapter(sessions, tenant_id, secrets)
     # Fits the 36-character run-id columns; each retry is metered under its own idempotency keys.
     target = LoadTarget(sessions, tenant_id, tenant_slug, f"quarantine-retry-{uuid4().hex[:19]}", lease_seconds)
@@ -132,7 +135,7 @@ def retry_quarantined(
             if stop is not None:  # at the ceiling no more processes are launched: the rest waits
                 summary += RetrySummary(entity, len(group), 0, len(group), waiting=len(group))
                 continue
-            outcome = _retry_group(adapter, spec, group, target, next(batch_numbers))
+            outcome = _retry_group(adapter, spec, group, target, next(batch_numbers), dry_run)
             summary += outcome
             stop = outcome.exceeded
         summaries.append(replace(summary, exceeded=stop))
@@ -187,8 +190,14 @@ def _pages(records: list[_Stored], page_size: int) -> Iterator[list[_Stored]]:
 
 
 def _retry_group(
-    adapter: ErpAdapter, spec: EntitySpec, group: list[_Stored], target: LoadTarget, batch_no: int
+    adapter: ErpAdapter,
+    spec: EntitySpec,
+    group: list[_Stored],
+    target: LoadTarget,
+    batch_no: int,
+    dry_run: DryRun | None = None,
 ) -> RetrySummary:
+    """Retry one page of records; a dry run writes nothing and counts what the retry would load."""
     columns = list(group[0].raw)
     frame = pd.DataFrame([r.raw for r in group], columns=columns, dtype=object)
     try:
@@ -198,9 +207,10 @@ def _retry_group(
     except (MalformedSource, AdapterConfigError) as exc:
         # The mapping still lacks a required column: every record fails again, for that reason.
         reason = str(exc).removeprefix(f"{SOURCE}: ")
-        with unit_of_work(target.sessions) as session:
-            still = [Quarantined(r.source_ref, r.raw, reason, r.fingerprint) for r in group]
-            quarantine(session, target.tenant_id, spec.name, still, target.flow_run_id)
+        if dry_run is None:
+            with unit_of_work(target.sessions) as session:
+                still = [Quarantined(r.source_ref, r.raw, reason, r.fingerprint) for r in group]
+                quarantine(session, target.tenant_id, spec.name, still, target.flow_run_id)
         return RetrySummary(spec.name, len(group), 0, len(group))
 
     # Each record is matched back by the fingerprint of its raw row, so a record that fails again
@@ -208,8 +218,23 @@ def _retry_group(
     by_fingerprint = {fingerprint(r.raw): r for r in group}
     rejected = [_as_stored(q, by_fingerprint.get(q.fingerprint)) for q in batch.rejected]
     passed = [group[n - 1] for n in batch.row_numbers]  # the page starts at row 1: aligned with batch.rows
-    result = load(replace(batch, rejected=rejected), target, batch_no, save_cursor=False)
+    result = load(replace(batch, rejected=rejected), target, batch_no, dry_run, save_cursor=False)
+    # In the shop now, so resolved: what the load wrote or found unchanged.
+    loaded = result.written + result.unchanged if dry_run is not None else _resolve(target, spec, batch, passed, group)
+    return RetrySummary(
+        spec.name,
+        retried=len(group),
+        loaded=loaded,
+        still_quarantined=len(group) - loaded,
+        processes=result.processes,
+        credits=result.credits,
+        waiting=result.refused,
+        exceeded=result.exceeded,
+    )
 
+
+def _resolve(target: LoadTarget, spec: EntitySpec, batch: Batch, passed: list[_Stored], group: list[_Stored]) -> int:
+    """Mark the records now in the shop resolved; returns how many."""
     with unit_of_work(target.sessions) as session:
         in_shop = compare_hashes(session, spec.table, target.tenant_id, spec.key, batch.rows).unchanged
         loaded = [r.id for r, ok in zip(passed, in_shop, strict=True) if ok]
@@ -217,16 +242,7 @@ def _retry_group(
         # A record refused later in the load (its parent is missing) was re-quarantined under
         # this page's reference: give every record still open its own reference back.
         restore_source_refs(session, target.tenant_id, {r.id: r.source_ref for r in group if r.id not in loaded})
-    return RetrySummary(
-        spec.name,
-        retried=len(group),
-        loaded=len(loaded),
-        still_quarantined=len(group) - len(loaded),
-        processes=result.processes,
-        credits=result.credits,
-        waiting=result.refused,
-        exceeded=result.exceeded,
-    )
+    return len(loaded)
 
 
 def _as_stored(record: Quarantined, stored: _Stored | None) -> Quarantined:

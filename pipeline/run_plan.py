@@ -32,13 +32,19 @@ def groups_to_run(sessions: sessionmaker[Session], tenant: str, requested: list[
 
 
 def plan_run(
-    sessions: sessionmaker[Session], tenant: str, requested: list[str] | None, priority_below: float
+    sessions: sessionmaker[Session],
+    tenant: str,
+    requested: list[str] | None,
+    priority_below: float,
+    *,
+    dry_run: bool = False,
 ) -> RunPlan:
+    """A dry run gets the plan the real run would (``dry_run``: the usage read writes nothing)."""
     groups = groups_to_run(sessions, tenant, requested)
     with sessions() as session:
         row = get_tenant(session, tenant)
         priorities, tenant_id = list(row.priorities), row.id
-    usage = Ledger(sessions).usage(tenant_id)
+    usage = Ledger(sessions).usage(tenant_id, dry_run=dry_run)
     if usage.running_short(priority_below):
         order = priority_order(groups, priorities)
         reason = (

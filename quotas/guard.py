@@ -13,18 +13,40 @@ plans sized in orders (``new_costs="orders"``). Every write costs one process.
 Refunds run when the block exits on an exception, anywhere — including in the caller's commit —
 so the budget comes back at once; after a successful commit nothing is left open and nothing is
 refunded. A killed worker's reservation returns when its lease expires.
+
+The guard meters against a ``Meter``: the ``Ledger`` in the database, or a dry run's ``Budget``
+(``quotas.budget``), which keeps the same levels in memory. Both go through the admission below.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from quotas.errors import QuotaExceeded
-from quotas.ledger import Booking, Grant, Kind, Ledger
+from quotas.ledger import Grant, Kind
 from quotas.thresholds import ThresholdCrossed
+
+
+class Reserves(Protocol):
+    def reserve(self, kind: Kind, requested: int, idempotency_key: str) -> Grant: ...
+
+
+class Meter(Protocol):
+    """What the guard reserves from and commits to: ``Ledger`` or a dry run's ``Budget``."""
+
+    def booking(self, tenant_id: int) -> AbstractContextManager[Reserves]: ...
+
+    def commit(
+        self, session: Any, spent: Sequence[tuple[Grant, int]], *, entity: str, flow_run_id: str | None = None
+    ) -> list[ThresholdCrossed]: ...
+
+    def refund(self, grant: Grant) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -37,7 +59,7 @@ class Admission:
 class BatchGuard:
     def __init__(
         self,
-        ledger: Ledger,
+        ledger: Meter,
         tenant_id: int,
         idempotency_key: str,
         credited: bool = True,
@@ -73,7 +95,7 @@ class BatchGuard:
         with self._ledger.booking(self._tenant_id) as book:
             return self._admit(book, new, updates)
 
-    def _admit(self, book: Booking, new: int, updates: int) -> Admission:
+    def _admit(self, book: Reserves, new: int, updates: int) -> Admission:
         exceeded = None
         new_admitted = new
         if self._credited and new:
@@ -92,8 +114,9 @@ class BatchGuard:
         return Admission(new=min(new_admitted, max(writes - updates, 0)), writes=writes, exceeded=exceeded)
 
     def commit(
-        self, session: Session, *, new_written: int, written: int, entity: str, flow_run_id: str | None = None
+        self, session: Session | None, *, new_written: int, written: int, entity: str, flow_run_id: str | None = None
     ) -> list[ThresholdCrossed]:
+        """``session``: the transaction that wrote the rows (None for a ``Budget``: nothing was written)."""
         spent = [(grant, used) for grant, used in ((self._credits, new_written), (self._processes, written)) if grant]
         crossings = self._ledger.commit(session, spent, entity=entity, flow_run_id=flow_run_id)
         self._committed = True
@@ -103,7 +126,7 @@ class BatchGuard:
     def already_applied(self) -> bool:
         return any(grant.already_applied for grant in self._grants)
 
-    def _reserve(self, book: Booking, kind: Kind, amount: int) -> Grant:
+    def _reserve(self, book: Reserves, kind: Kind, amount: int) -> Grant:
         grant = book.reserve(kind, amount, self._key)
         self._grants.append(grant)
         return grant

@@ -111,29 +111,53 @@ class Ledger:
         self._lease = dt.timedelta(seconds=lease_seconds)
         self._clock = clock
 
+    @contextmanager
+    def _transaction(self, keep: bool = True) -> Iterator[Session]:
+        """One transaction, committed when the block ends; with ``keep=False`` rolled back instead,
+        so a dry run runs the same statements (a period opened, a hold lifted) and writes nothing."""
+        with self._sessions() as session, session.begin() as transaction:
+            yield session
+            if not keep:
+                transaction.rollback()
+
     # -- reading -----------------------------------------------------------------------------
 
-    def usage(self, tenant_id: int) -> Usage:
-        with self._sessions() as session, session.begin():
-            tenant = self._lock_tenant(session, tenant_id)
-            period = self._current_period(session, tenant)
-            return Usage(
-                tenant=tenant.slug,
-                status=tenant.status,
-                plan=tenant.plan_name,
-                period=BillingPeriod(period.period, period.starts_at, period.ends_at),
-                credits_used=tenant.credits_used,
-                credits_reserved=tenant.credits_reserved,
-                credits_max=tenant.credits_max,
-                processes_used=period.processes_used,
-                processes_reserved=period.processes_reserved,
-                processes_allowance=period.processes_allowance,
-                policy=period.policy,
-                metric=tenant.metric,
-                orders_used=period.orders_used,
-                orders_reserved=period.orders_reserved,
-                orders_max=tenant.max_orders,
-            )
+    def usage(self, tenant_id: int, *, dry_run: bool = False) -> Usage:
+        """The tenant's figures for the current period, which is opened on first use (``dry_run``:
+        read in a transaction that is rolled back, so not even the period is written)."""
+        with self._transaction(keep=not dry_run) as session:
+            return self._usage_in(session, tenant_id)
+
+    def preview(self, tenant_id: int) -> Usage:
+        """The figures a run's guard starts from: stale leases returned and credits recounted, as
+        ``held()``, ``recount_credits()`` and the first booking do, in one transaction that is
+        rolled back. What a dry run meters against (``quotas.budget.Budget``); nothing is written."""
+        with self._transaction(keep=False) as session:
+            self._lock_tenant(session, tenant_id)
+            self._expire(session, tenant_id, self._clock())
+            self.recount_in(session, tenant_id)
+            return self._usage_in(session, tenant_id)
+
+    def _usage_in(self, session: Session, tenant_id: int) -> Usage:
+        tenant = self._lock_tenant(session, tenant_id)
+        period = self._current_period(session, tenant)
+        return Usage(
+            tenant=tenant.slug,
+            status=tenant.status,
+            plan=tenant.plan_name,
+            period=BillingPeriod(period.period, period.starts_at, period.ends_at),
+            credits_used=tenant.credits_used,
+            credits_reserved=tenant.credits_reserved,
+            credits_max=tenant.credits_max,
+            processes_used=period.processes_used,
+            processes_reserved=period.processes_reserved,
+            processes_allowance=period.processes_allowance,
+            policy=period.policy,
+            metric=tenant.metric,
+            orders_used=period.orders_used,
+            orders_reserved=period.orders_reserved,
+            orders_max=tenant.max_orders,
+        )
 
     def open_period(self, tenant_id: int) -> tuple[BillingPeriod, bool]:
         """Make sure the tenant's current billing period exists; True when this call opened it."""
@@ -248,11 +272,12 @@ class Ledger:
         session.execute(update(tenants_t).where(tenants_t.c.id == tenant_id).values(credits_used=count.total))
         return count
 
-    def refresh_status(self, tenant_id: int) -> str:
+    def refresh_status(self, tenant_id: int, *, dry_run: bool = False) -> str:
         """Lift a hold whose cause is gone (plan upgraded, period rolled over, the reservations of
         a run that died returned when their lease ran out) and return the tenant's status. A
-        tenant still held stays held: it is refused at once, at no cost."""
-        with self._sessions() as session, session.begin():
+        tenant still held stays held: it is refused at once, at no cost. ``dry_run``: the same
+        decision, in a transaction that is rolled back."""
+        with self._transaction(keep=not dry_run) as session:
             tenant = self._lock_tenant(session, tenant_id)
             if self._expire(session, tenant_id, self._clock()):  # the levels moved: read them again
                 tenant = self._lock_tenant(session, tenant_id)
@@ -268,12 +293,12 @@ class Ledger:
                 self._set_status(session, tenant_id, status)
             return status
 
-    def held(self, tenant_id: int) -> QuotaExceeded | None:
-        """The reason the tenant may launch no process now, or None."""
-        status = self.refresh_status(tenant_id)
+    def held(self, tenant_id: int, *, dry_run: bool = False) -> QuotaExceeded | None:
+        """The reason the tenant may launch no process now, or None (``dry_run``: writing nothing)."""
+        status = self.refresh_status(tenant_id, dry_run=dry_run)
         if status not in ("over_credit_limit", "process_budget"):
             return None
-        usage = self.usage(tenant_id)
+        usage = self.usage(tenant_id, dry_run=dry_run)
         if status == "over_credit_limit":
             return QuotaExceeded(usage.tenant, "credits", usage.credits_used, usage.credits_max)
         return QuotaExceeded(usage.tenant, "processes", usage.processes_used, usage.processes_allowance)
@@ -501,8 +526,7 @@ class Booking:
             self._read_levels()
         tenant, period = self._tenant, self._period
         used, limit = ledger._level(tenant, period, kind)
-        capped = kind == tenant.metric or (kind == "processes" and period.policy == "pause")
-        granted = min(requested, max(limit - used, 0)) if capped else requested
+        granted = grantable(kind, requested, used, limit, metric=tenant.metric, policy=period.policy)
         if granted == 0:
             return Grant(tenant_id, tenant.slug, kind, requested, 0, used, limit, idempotency_key)
         ledger._add(session, tenant_id, period.id, kind, reserved=granted)
@@ -529,6 +553,14 @@ class Booking:
         return Grant(
             tenant_id, tenant.slug, kind, requested, granted, used + granted, limit, idempotency_key, reservation_id
         )
+
+
+def grantable(kind: Kind, requested: int, used: int, limit: int, *, metric: str, policy: str) -> int:
+    """How much of ``requested`` a reservation grants at level ``used`` of ``limit``: credits are
+    capped on plans sized in credits, orders on plans sized in orders, processes only under the
+    ``pause`` policy. The one rule of the ledger's bookings and of a dry run's budget."""
+    capped = kind == metric or (kind == "processes" and policy == "pause")
+    return min(requested, max(limit - used, 0)) if capped else requested
 
 
 def _insert_new(session: Session, table: Table) -> Insert:

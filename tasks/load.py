@@ -7,6 +7,7 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from domain.batch import Batch
+from pipeline.dry_run import DryRun
 from pipeline.load import LoadResult, LoadTarget, load
 from pipeline.retry import RETRY_DELAYS, RETRY_JITTER
 from tasks.retry import is_transient
@@ -21,5 +22,5 @@ from tasks.retry import is_transient
     retry_jitter_factor=RETRY_JITTER,
     retry_condition_fn=is_transient,
 )
-def load_batch(batch: Batch, target: LoadTarget, batch_no: int, dry_run: bool = False) -> LoadResult:
+def load_batch(batch: Batch, target: LoadTarget, batch_no: int, dry_run: DryRun | None = None) -> LoadResult:
     return load(batch, target, batch_no, dry_run)
