@@ -14,6 +14,7 @@ from domain.transform import transform_page
 from erp_adapters.base import ErpAdapter
 from erp_adapters.csv_files.adapter import CsvFilesAdapter
 from erp_adapters.csv_files.reader import is_workbook, read_chunks, text_format
+from erp_adapters.documents import DOCUMENTS, LINES, NUMBER
 from erp_adapters.errors import AdapterConfigError, ErpError
 from records.erp import Entity
 from records.text import clipped
@@ -126,6 +127,8 @@ def _files(adapter: CsvFilesAdapter, entity: str) -> list[FileSeen]:
                 file.encoding = found.encoding + (" (gzip)" if found.compression else "")
             header = list(next(read_chunks(path, 1, 0, drop.text)).columns)
             fields = adapter.fields_for(Entity(entity), header)
+            if entity in DOCUMENTS and NUMBER in fields:  # one row per line, folded by the number
+                fields[LINES] = LINES
         except ErpError as exc:
             file.problem = clipped(str(exc).removeprefix(f"{path.name}: "))
         else:

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from devkit.samples import write_invoices
 from services.tenants import add_tenant
 from shop.models import ProductVariant, QuarantinedRecord, SyncCursor, Tenant
 from tests.cli_helpers import invoke
@@ -112,3 +113,20 @@ def test_moving_the_folder_reads_every_entity_again(pg_url: str, tmp_path: Path)
         assert session.get_one(Tenant, tenant_id).entities == ["products"]  # no `sync`: left as it was
     again = json.loads(invoke(pg_url, f"connection set {slug} {connection} --json").stdout)
     assert again == {"tenant": slug, "changed": [], "read_again": []}
+
+
+def test_a_document_export_one_row_per_line_checks_clean(pg_url: str, tmp_path: Path) -> None:
+    """Invoices come one row per line and are folded into documents: their header has no
+    'lines' column, and the check must not ask for one."""
+    write_invoices(tmp_path, 4, customers=3, variants=8)
+    (tmp_path / "invoices.csv").replace(tmp_path / "facturas_2026.csv")
+    tenant_id, slug = csv_tenant(
+        pg_url, tmp_path, {"files": {"invoices": ["facturas*.csv"], "delivery_notes": ["albaranes*"]}}
+    )
+    with unit_of_work(pg_url) as session:
+        session.get_one(Tenant, tenant_id).entities = ["invoices"]
+    report = json.loads(invoke(pg_url, f"connection check {slug} --json", expect=1).stdout)
+    checked = {entity["entity"]: entity for entity in report["entities"]}
+    assert [f["problem"] for f in checked["invoices"]["files"]] == [None]
+    assert checked["invoices"]["rows"] and checked["invoices"]["rows"][0]["number"].startswith("FV26-")
+    assert report["problems"] == ["delivery_notes: no file in the drop folder matches albaranes*"]
