@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -173,9 +174,14 @@ def drop_repeated(batch: Batch, seen: set[tuple[str, ...]]) -> Batch:
     return batch.refuse(repeated, [duplicate_reason(spec)] * int(repeated.sum()))
 
 
+def missing_fields(spec: EntitySpec, fields: Mapping[str, str], defaults: Mapping[str, str]) -> list[str]:
+    """The required fields that neither a column nor a declared default feeds."""
+    return [name for name in spec.required if name not in fields and not defaults.get(name)]
+
+
 def transform_page(page: Page, spec: EntitySpec) -> Batch:
     defaults = page.rules.defaults
-    missing = [name for name in spec.required if name not in page.fields and not defaults.get(name)]
+    missing = missing_fields(spec, page.fields, defaults)
     if missing:
         raise MalformedSource(
             f"{page.source}: no column for required field {', '.join(repr(m) for m in missing)} "

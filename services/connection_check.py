@@ -10,7 +10,7 @@ from typing import Any
 
 from domain.entities import SPECS
 from domain.groups import SYNC_GROUPS
-from domain.transform import transform_page
+from domain.transform import missing_fields, transform_page
 from erp_adapters.base import ErpAdapter
 from erp_adapters.csv_files.adapter import CsvFilesAdapter
 from erp_adapters.csv_files.reader import is_workbook, read_chunks, text_format
@@ -96,7 +96,7 @@ def _check_entity(adapter: ErpAdapter, entity: str, rows: int) -> EntityCheck:
         if page is None:
             return check
         check.columns = dict(page.fields)
-        check.missing = [name for name in spec.required if name not in page.fields and not check.defaults.get(name)]
+        check.missing = missing_fields(spec, page.fields, check.defaults)
         if check.missing:
             return check
         batch = transform_page(page, spec)
@@ -117,7 +117,7 @@ def _files(adapter: CsvFilesAdapter, entity: str) -> list[FileSeen]:
     """Every export the entity would read, each with its own header mapped: a later file that
     lost a column is found now, not half-way through a sync."""
     drop, defaults = adapter.drop(entity), adapter.rules_for(Entity(entity)).defaults
-    required = SPECS[entity].required
+    spec = SPECS[entity]
     seen = []
     for path in adapter.exports(entity):
         file = FileSeen(path.name, "xlsx workbook") if is_workbook(path) else FileSeen(path.name, "?")
@@ -132,7 +132,7 @@ def _files(adapter: CsvFilesAdapter, entity: str) -> list[FileSeen]:
         except ErpError as exc:
             file.problem = clipped(str(exc).removeprefix(f"{path.name}: "))
         else:
-            missing = [name for name in required if name not in fields and not defaults.get(name)]
+            missing = missing_fields(spec, fields, defaults)
             if missing:
                 file.problem = f"no column for required field {', '.join(map(repr, missing))}"
         seen.append(file)

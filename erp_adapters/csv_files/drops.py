@@ -144,7 +144,8 @@ def _declared(entity: str, given: Mapping[str, object]) -> Declared:
     else:
         try:
             # UTF-8 read as UTF-8 with an optional BOM, which would otherwise stick to the first header.
-            encoding = codecs.lookup(str(encoding)).name.replace("utf-8", "utf-8-sig", 1).replace("-sig-sig", "-sig")
+            encoding = codecs.lookup(str(encoding)).name
+            encoding = "utf-8-sig" if encoding == "utf-8" else encoding
         except LookupError:
             raise AdapterConfigError(
                 f"csv_files: encoding of {entity} {encoding!r} is unknown (e.g. auto, utf-8, latin-1, cp1252, utf-16)"
