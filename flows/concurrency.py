@@ -89,6 +89,11 @@ def _server_error(exc: ConcurrencySlotAcquisitionError) -> bool:
     return isinstance(cause, httpx.HTTPStatusError) and cause.response.status_code >= 500
 
 
+def holds_alone(client: SyncPrefectClient, slug: str) -> bool:
+    """Whether the tenant's limit lets one run in at a time, as created; ops may have raised it."""
+    return client.read_global_concurrency_limit_by_name(tenant_limit(slug)).limit == 1
+
+
 def drop_tenant_limit(client: SyncPrefectClient, slug: str) -> bool:
     try:
         client.delete_global_concurrency_limit_by_name(tenant_limit(slug))

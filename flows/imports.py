@@ -45,7 +45,7 @@ def run_import(tenant: str, entity: str, dry_run: DryRun | None = None) -> dict[
     run = start_run(tenant, entity, dry_run=dry)
     logger = get_run_logger()
     root = run.root
-    target = LoadTarget(root.sessions, run.tenant_id, tenant, run.run_id, root.settings.lease_seconds)
+    target = LoadTarget(root.sessions, run.tenant_id, tenant, run.run_id, root.settings.lease_seconds, under_slot=True)
     progress = Progress(tenant, entity)
     observer = Observer(
         expected=progress.expect, advanced=progress.advance, thresholds=emit_thresholds, note=logger.info

@@ -29,7 +29,7 @@ def reconcile_deletes(tenant: str, entities: list[str] | None = None) -> dict[st
     with root.sessions() as session:
         tenant_id = get_tenant(session, tenant).id
     run_id = str(flow_run.id) if flow_run.id else None
-    target = LoadTarget(root.sessions, tenant_id, tenant, run_id, root.settings.lease_seconds)
+    target = LoadTarget(root.sessions, tenant_id, tenant, run_id, root.settings.lease_seconds, under_slot=True)
     groups = groups_to_run(root.sessions, tenant, entities)
     outcome = reconcile_tenant(target, groups, root.settings.batch_size, secrets=root.secrets, step=reconcile_entity)
     if outcome.held is not None:

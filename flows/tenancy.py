@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from prefect.runtime import flow_run
 from prefect.states import Cancelled, State
 
 from app.root import process_root
-from flows.concurrency import SlotWaitExceeded, limits_for, tenant_limit, tenant_slots
+from flows.concurrency import SlotWaitExceeded, holds_alone, limits_for, tenant_limit, tenant_slots
 from flows.reporting import install_log_filter
 from records.states import BUSY_STATE
 from services.tenants import get_tenant
@@ -84,8 +85,10 @@ def tag_this_run(extra: list[str]) -> None:
 
 
 @contextmanager
-def in_tenant_scope(slug: str) -> Iterator[TenantScope]:
-    """Tag this run and every run and task it starts, then hold the tenant's concurrency slots."""
+def in_tenant_scope(slug: str, *, give_back: bool = True) -> Iterator[TenantScope]:
+    """Tag this run and every run and task it starts, then hold the tenant's concurrency slots and
+    give back what a killed run of the tenant left reserved (``give_back=False``: a dry run,
+    which writes nothing)."""
     install_log_filter()  # an unknown tenant is logged as its one line
     scope = read_scope(slug)
     tag_this_run(scope.tags)
@@ -101,7 +104,25 @@ def in_tenant_scope(slug: str) -> Iterator[TenantScope]:
         )
 
     with tags(*scope.tags), tenant_slots(scope.limits, patience, waiting):
+        if give_back:
+            give_back_abandoned(slug)
         yield scope
+
+
+def give_back_abandoned(slug: str) -> None:
+    """Return the reservations a killed run of the tenant left open, now that this run holds the
+    tenant's only slot: their run is gone, and their lease (``lease_seconds``) would otherwise
+    keep a tenant at its ceiling held for up to 15 minutes."""
+    with get_client(sync_client=True) as client:
+        if not holds_alone(client, slug):
+            return  # ops let several runs in: another one may still be using them
+    root = process_root()
+    with root.sessions() as session:
+        tenant_id = get_tenant(session, slug).id
+    returned = root.ledger.return_abandoned(tenant_id)
+    if returned:
+        amounts = " and ".join(f"{amount:,} {kind}" for kind, amount in sorted(returned.items()))
+        get_run_logger().warning("gave back %s reserved by a run of %s that was stopped", amounts, slug)
 
 
 def slot_holders(slug: str) -> str:
@@ -127,10 +148,13 @@ def holds_tenant(body: Callable[..., R]) -> Callable[..., R | State]:
     """Run a flow whose first parameter is ``tenant`` inside ``in_tenant_scope``. A decorator rather
     than a ``with`` in each flow, so the flows' own bodies stay about their work."""
 
+    signature = inspect.signature(body)
+
     @functools.wraps(body)  # Prefect reads the parameters through __wrapped__
     def run(tenant: str, *args: Any, **kwargs: Any) -> R | State:
         try:
-            with in_tenant_scope(tenant):
+            dry_run = bool(signature.bind(tenant, *args, **kwargs).arguments.get("dry_run", False))
+            with in_tenant_scope(tenant, give_back=not dry_run):
                 return body(tenant, *args, **kwargs)
         except SlotWaitExceeded as busy:  # a stop, not a failure: the next dispatch tries again
             return Cancelled(name=BUSY_STATE, message=f"{busy}; {slot_holders(tenant)}")

@@ -21,7 +21,6 @@ from pipeline.extract import Secrets, from_environment, open_source
 from pipeline.load import LoadResult, LoadTarget, load
 from pipeline.retry_quarantine import RetrySelection, orphan_ids, retry_quarantined
 from quotas.errors import QuotaExceeded
-from quotas.ledger import Ledger
 from quotas.thresholds import ThresholdCrossed
 from records.erp import Page
 from shop.bulk import holds_any
@@ -129,7 +128,7 @@ def import_entity(
     With ``dry_run`` the loop takes every step but the writes, and its counts are what the real
     run would count on the same data; a stop it meets is also kept in ``dry_run.stop``.
     """
-    ledger = Ledger(target.sessions, lease_seconds=target.lease_seconds)
+    ledger = target.ledger()
     outcome = outcome or ImportOutcome(entity)
     outcome.held = ledger.held(target.tenant_id) if dry_run is None else dry_run.held(ledger, target.tenant_id)
     if outcome.held is not None:

@@ -42,6 +42,12 @@ class LoadTarget:
     # twice (``drop_repeated``), every row it loads is new and needs no diff. A first import of
     # a million variants so skips a million lookups.
     first_import: bool = False
+    # The run holds the tenant's slot (a flow's import or reconcile): its reservations say so, and
+    # the tenant's next run gives back any it left open when it was killed.
+    under_slot: bool = False
+
+    def ledger(self) -> Ledger:
+        return Ledger(self.sessions, lease_seconds=self.lease_seconds, under_slot=self.under_slot)
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,7 @@ def load(
     batch = without_orphans(batch, target, dry_run)
     delta = diff(batch, target, dry_run)
     fetched, quarantined = batch.fetched, len(batch.rejected)
-    ledger = Ledger(target.sessions, lease_seconds=target.lease_seconds)
+    ledger = target.ledger()
     meter = ledger if dry_run is None else dry_run.budget(ledger, target.tenant_id, target.tenant)
     idempotency_key = f"{target.tenant}:{target.flow_run_id}:{batch.entity}:{batch_no}"
     with BatchGuard(meter, target.tenant_id, idempotency_key, credited=spec.credited) as guard:

@@ -17,7 +17,6 @@ from pipeline.extract import Secrets, Source, from_environment, open_source
 from pipeline.load import LoadTarget
 from quotas.errors import QuotaExceeded
 from quotas.guard import BatchGuard
-from quotas.ledger import Ledger
 from records.erp import Entity
 from shop.bulk import delete_keys, shop_keys
 from shop.db import unit_of_work
@@ -65,7 +64,7 @@ def reconcile(source: Source, target: LoadTarget, entity: str, page_size: int) -
         raise MalformedSource(
             f"{entity}: the ERP's export lists no records; refusing to delete all {len(in_shop):,} from the shop"
         )
-    ledger = Ledger(target.sessions, lease_seconds=target.lease_seconds)
+    ledger = target.ledger()
     key = f"{target.tenant}:{target.flow_run_id}:{entity}:deletes"
     with BatchGuard(ledger, target.tenant_id, key, credited=False) as guard:
         admission = guard.admit(new=0, updates=len(gone))
@@ -103,7 +102,7 @@ def reconcile_tenant(
     customers, stock before products). Each delete is a process and frees its credit, so a tenant
     at its credit ceiling may reconcile; a spent process budget (pause plans) holds it. A quota
     stop ends the reconcile at that entity."""
-    held = Ledger(target.sessions, lease_seconds=target.lease_seconds).held(target.tenant_id)
+    held = target.ledger().held(target.tenant_id)
     if held is not None and held.kind == "processes":
         return TenantReconcile(held=held)
     outcome = TenantReconcile()

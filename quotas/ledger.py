@@ -9,6 +9,7 @@ pay for, and lock the tenant's row first too (one lock order, no deadlocks).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -106,10 +107,15 @@ class Ledger:
         sessions: sessionmaker[Session],
         lease_seconds: int = 900,
         clock: Callable[[], dt.datetime] = now_utc,
+        *,
+        under_slot: bool = False,
     ) -> None:
+        """``under_slot``: the reservations are made by a run holding the tenant's slot (an import
+        or a reconcile), so the tenant's next such run may give them back (``return_abandoned``)."""
         self._sessions = sessions
         self._lease = dt.timedelta(seconds=lease_seconds)
         self._clock = clock
+        self._under_slot = under_slot
 
     @contextmanager
     def _transaction(self, keep: bool = True) -> Iterator[Session]:
@@ -135,6 +141,7 @@ class Ledger:
         with self._transaction(keep=False) as session:
             self._lock_tenant(session, tenant_id)
             self._expire(session, tenant_id, self._clock())
+            self._abandon(session, tenant_id)  # a dry run holds the tenant's slot too
             self.recount_in(session, tenant_id)
             return self._usage_in(session, tenant_id)
 
@@ -256,6 +263,15 @@ class Ledger:
         with self._sessions() as session, session.begin():
             self._lock_tenant(session, tenant_id)
             return self._expire(session, tenant_id, self._clock())
+
+    def return_abandoned(self, tenant_id: int) -> dict[str, int]:
+        """Give back the reservations made under the tenant's slot that are still open, and return
+        how much of each kind came back. Only for a run that has just taken that slot, alone: the
+        runs that made them no longer hold it, so they were killed mid-batch, and waiting for their
+        lease would keep the tenant short of budget it has (at its ceiling, held) for no reason."""
+        with self._sessions() as session, session.begin():
+            self._lock_tenant(session, tenant_id)
+            return self._abandon(session, tenant_id)
 
     # -- credits and status ------------------------------------------------------------------
 
@@ -429,6 +445,20 @@ class Ledger:
         ).all()
         return sum(self._close(session, reservation_id, "expired") for reservation_id in stale)
 
+    def _abandon(self, session: Session, tenant_id: int) -> dict[str, int]:
+        left = session.execute(
+            select(reservations_t.c.id, reservations_t.c.kind, reservations_t.c.amount).where(
+                reservations_t.c.tenant_id == tenant_id,
+                reservations_t.c.state == "open",
+                reservations_t.c.under_slot.is_(True),
+            )
+        ).all()
+        returned: Counter[str] = Counter()
+        for row in left:
+            if self._close(session, row.id, "abandoned"):
+                returned[row.kind] += row.amount
+        return dict(returned)
+
     @staticmethod
     def _earlier(session: Session, tenant_id: int, kind: str, key: str) -> tuple[bool, list[int]]:
         """What an earlier attempt with the same key left, in one query: whether its usage was
@@ -545,6 +575,7 @@ class Booking:
                 amount=granted,
                 idempotency_key=idempotency_key,
                 state="open",
+                under_slot=ledger._under_slot,
                 expires_at=self._now + ledger._lease,
                 created_at=self._now,
             )

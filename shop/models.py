@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -346,6 +348,9 @@ class Reservation(TenantOwned, Base):
     idempotency_key: Mapped[str] = mapped_column(String(255))
     state: Mapped[str] = mapped_column(String(16), default="open")
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Made by a run holding the tenant's slot: when the tenant's next run takes that slot, the
+    # run that made it is gone, so the next run gives it back instead of waiting for its lease.
+    under_slot: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc)
 
 

@@ -206,3 +206,35 @@ def test_a_dead_runs_reservations_hold_the_tenant_only_until_their_lease_runs_ou
     usage = ledger.usage(tenant_id)
     assert (usage.status, usage.credits_used, usage.credits_reserved) == ("active", 600, 0)
     assert ledger.reserve(tenant_id, "credits", 100, "run-4:batch-0").granted == 100
+
+
+def test_the_next_run_under_the_slot_gives_back_what_a_killed_one_left_reserved(pg_url: str, make_tenant) -> None:  # type: ignore[no-untyped-def]
+    sessions = session_factory(pg_url)
+    runs = Ledger(sessions, lease_seconds=900, under_slot=True)  # imports, holding the tenant's slot
+    outside = Ledger(sessions, lease_seconds=900)  # an order export or a quarantine retry
+    tenant_id, _ = make_tenant("starter")  # 1,000 credits
+    done = runs.reserve(tenant_id, "credits", 600, "run-1:batch-0")
+    with unit_of_work(pg_url) as session:
+        runs.commit(session, [(done, 600)], entity="products")
+    with runs.booking(tenant_id) as book:  # run 2 reserves a batch, then is killed
+        book.reserve("credits", 400, "run-2:batch-1")
+        book.reserve("processes", 400, "run-2:batch-1")
+    order = outside.reserve(tenant_id, "processes", 1, "order:1")  # still being sent
+    refused = runs.reserve(tenant_id, "credits", 100, "run-3:batch-0")
+    with unit_of_work(pg_url) as session:
+        runs.commit(session, [(refused, 0)], entity="products")
+    assert refused.granted == 0 and runs.held(tenant_id) is not None  # the lease has 15 minutes to run
+
+    # Run 4 takes the slot: run 2's reservations come back at once, the order's stays.
+    assert runs.return_abandoned(tenant_id) == {"credits": 400, "processes": 400}
+    assert runs.held(tenant_id) is None
+    usage = runs.usage(tenant_id)
+    assert (usage.status, usage.credits_used, usage.credits_reserved, usage.processes_reserved) == ("active", 600, 0, 1)
+    with sessions() as session:
+        keys = select(Reservation.idempotency_key, Reservation.state).where(Reservation.tenant_id == tenant_id)
+        states = dict(session.execute(keys).all())
+    assert states["run-2:batch-1"] == "abandoned" and states["order:1"] == "open"
+    assert runs.return_abandoned(tenant_id) == {}
+    with unit_of_work(pg_url) as session:  # the order still commits
+        outside.commit(session, [(order, 1)], entity="orders")
+    assert runs.reserve(tenant_id, "credits", 400, "run-4:batch-0").granted == 400

@@ -17,14 +17,19 @@ import signal
 import uuid
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import SessionTransaction
 
 import pipeline.load
+from domain.products import PRODUCTS
+from domain.transform import transform_page
+from erp_adapters.csv_files.adapter import CsvFilesAdapter
 from pipeline import imports
 from pipeline.load import LoadTarget
 from quotas.ledger import Booking, Ledger
+from records.erp import Entity
 from tests.db import root_for, session_factory
 
 # (owner, attribute): the boundaries of one batch, in the order they are crossed.
@@ -91,3 +96,10 @@ def run_in_child(kill_at: int | None, *args: Any) -> tuple[int, int | None]:
         process.kill()
         raise TimeoutError(f"import with kill point {kill_at} did not finish in 120 s")
     return process.exitcode, reader.recv() if reader.poll() else None
+
+
+def source_hashes(folder: Path) -> dict[str, str]:
+    """What the shop must hold in the end: the export's valid rows, as the pipeline hashes them."""
+    pages = CsvFilesAdapter(folder).fetch(Entity.PRODUCTS, None, 10_000)
+    rows = [transform_page(page, PRODUCTS).rows for page in pages]
+    return {sku: h for frame in rows for sku, h in zip(frame["sku"], frame["row_hash"], strict=True)}

@@ -13,26 +13,15 @@ import pytest
 from sqlalchemy import func, select
 
 from devkit.samples import BAD_ROWS, write_products
-from domain.products import PRODUCTS
-from domain.transform import transform_page
-from erp_adapters.csv_files.adapter import CsvFilesAdapter
 from quotas.ledger import Ledger
-from records.erp import Entity
 from services.tenants import add_tenant
 from shop.models import ProductTemplate, ProductVariant, QuarantinedRecord, Reservation, SyncCursor, now_utc
 from tests.db import session_factory, unit_of_work
-from tests.reliability.kill_points import run_in_child
+from tests.reliability.kill_points import run_in_child, source_hashes
 from tests.shop_reads import processes_counted, tenant_rows
 
 VARIANTS, BATCH, LEASE_SECONDS = 200, 25, 600  # no batch outlives its lease, however loaded the machine
 MIN_KILL_POINTS = 50
-
-
-def source_hashes(folder: Path) -> dict[str, str]:
-    """What the shop must hold in the end: the export's valid rows, as the pipeline hashes them."""
-    pages = CsvFilesAdapter(folder).fetch(Entity.PRODUCTS, None, 10_000)
-    rows = [transform_page(page, PRODUCTS).rows for page in pages]
-    return {sku: h for frame in rows for sku, h in zip(frame["sku"], frame["row_hash"], strict=True)}
 
 
 def new_tenant(url: str, folder: Path) -> tuple[int, str]:

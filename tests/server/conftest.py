@@ -40,8 +40,6 @@ def ops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ops]:
         "PREFECT_WORKER_QUERY_SECONDS": "1",
         "PREFECT_WORKER_PREFETCH_SECONDS": "1",
         "ERP_SYNC_BATCH_SIZE": "100",
-        # A killed run's quota reservations come back after this; batches take well under it.
-        "ERP_SYNC_LEASE_SECONDS": "20",
         "PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS": "1",  # expired leases freed within 1 s, not 15
     }
     try:

@@ -31,11 +31,13 @@ from prefect.events.clients import get_events_client
 from prefect.events.schemas.automations import Posture
 from sqlalchemy import func, select, update
 
-from devkit.samples import write_products
+from devkit.samples import product_rows, write_products
 from quotas.ledger import Ledger
-from shop.models import ProductVariant, SyncRun, Tenant
+from shop.models import ProductVariant, Reservation, SyncRun, Tenant
 from tests.db import session_factory, unit_of_work
+from tests.pg_gates import blocked_by, gone, held, template_gate
 from tests.server.conftest import Ops
+from tests.waiting import wait_until
 from tests.webhook_inbox import WebhookInbox
 
 RUN_TIMEOUT = 120
@@ -282,15 +284,23 @@ def slots_taken(slug: str) -> int:
 
 
 def test_a_killed_run_leaks_no_slot_and_no_budget(ops: Ops, deployed: Any, worker: None, tmp_path: Path) -> None:
-    add_tenant(ops, "shop-k", tmp_path / "shop-k", 4000, plan="pro")
-    killed = trigger("shop-k")
-    deadline = time.monotonic() + RUN_TIMEOUT
-    while stored_variants(ops, "shop-k") == 0 and time.monotonic() < deadline:  # mid-import
-        time.sleep(0.2)
-    with get_client(sync_client=True) as client:
-        pid = client.read_flow_run(killed.id).infrastructure_pid
-    assert pid and slots_taken("shop-k") == 1
-    os.kill(int(pid.split(":")[-1]), signal.SIGKILL)  # the run's process dies as with its machine
+    """The run is killed with a batch reserved and not yet written, on a plan of exactly the
+    export's size: the rerun completes only if it gives that batch's budget back, 15 minutes
+    before its lease would run out."""
+    ops.cli("plans", "add", "exact-4000", "--credits", "4000")
+    add_tenant(ops, "shop-k", tmp_path / "shop-k", 4000, plan="exact-4000")
+    with session_factory(ops.shop_url)() as session:
+        tenant_id = session.scalars(select(Tenant.id).where(Tenant.slug == "shop-k")).one()
+    statement, values = template_gate(tenant_id, product_rows(2000)[-1][3])  # batch 20 of 40 waits
+    with held(ops.shop_url, statement, **values) as lock:
+        killed = trigger("shop-k")
+        waiting = wait_until(lambda: blocked_by(lock), timeout=RUN_TIMEOUT, what="the run to reach batch 20")
+        with get_client(sync_client=True) as client:
+            pid = client.read_flow_run(killed.id).infrastructure_pid
+        assert pid and slots_taken("shop-k") == 1
+        os.kill(int(pid.split(":")[-1]), signal.SIGKILL)  # the run's process dies as with its machine
+        lock.rollback()
+        wait_until(lambda: gone(lock, waiting), timeout=60, what="the dead run's connection to close")
     killed_at = time.monotonic()
     assert wait_final(killed.id).state.is_crashed()  # type: ignore[union-attr]
     while slots_taken("shop-k") and time.monotonic() - killed_at < 120:
@@ -303,8 +313,9 @@ def test_a_killed_run_leaks_no_slot_and_no_budget(ops: Ops, deployed: Any, worke
     resumed = wait_final(trigger("shop-k").id)
     assert resumed.state is not None and resumed.state.is_completed(), resumed.state
     assert stored_variants(ops, "shop-k") == 4000
-    with session_factory(ops.shop_url)() as session:
-        tenant_id = session.scalars(select(Tenant.id).where(Tenant.slug == "shop-k")).one()
     usage = Ledger(session_factory(ops.shop_url)).usage(tenant_id)
-    assert (usage.credits_reserved, usage.processes_reserved) == (0, 0)  # the killed run's leases expired
+    assert (usage.credits_reserved, usage.processes_reserved) == (0, 0)
     assert (usage.credits_used, usage.processes_used) == (4000, 4000)  # every write counted once
+    with session_factory(ops.shop_url)() as session:
+        states = session.scalars(select(Reservation.state).where(Reservation.tenant_id == tenant_id)).all()
+    assert "abandoned" in states and "expired" not in states  # given back by the rerun, not by time
