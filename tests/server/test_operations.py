@@ -285,8 +285,8 @@ def slots_taken(slug: str) -> int:
 
 def test_a_killed_run_leaks_no_slot_and_no_budget(ops: Ops, deployed: Any, worker: None, tmp_path: Path) -> None:
     """The run is killed with a batch reserved and not yet written, on a plan of exactly the
-    export's size: the rerun completes only if it gives that batch's budget back, 15 minutes
-    before its lease would run out."""
+    export's size. The next dispatch starts the tenant again, and that run completes only if it
+    gives the dead batch's budget back, 15 minutes before its lease would run out."""
     ops.cli("plans", "add", "exact-4000", "--credits", "4000")
     add_tenant(ops, "shop-k", tmp_path / "shop-k", 4000, plan="exact-4000")
     with session_factory(ops.shop_url)() as session:
@@ -310,7 +310,8 @@ def test_a_killed_run_leaks_no_slot_and_no_budget(ops: Ops, deployed: Any, worke
     partial = stored_variants(ops, "shop-k")
     assert 0 < partial < 4000
 
-    resumed = wait_final(trigger("shop-k").id)
+    # No one retries it by hand: its import recorded no end, so the next dispatch finds it due.
+    resumed = wait_final(dispatch_syncs()["shop-k"].id)
     assert resumed.state is not None and resumed.state.is_completed(), resumed.state
     assert stored_variants(ops, "shop-k") == 4000
     usage = Ledger(session_factory(ops.shop_url)).usage(tenant_id)
