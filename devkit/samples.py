@@ -116,10 +116,13 @@ def customer_rows(count: int, seed: int = 11) -> list[list[str]]:
     rows = []
     for n in range(1, count + 1):
         city, province, prefix = PLACES[n % len(PLACES)]
-        if n % 3:  # two in three are companies, the rest self-employed
-            name, tax_id = f"{rng.choice(TRADES)} {rng.choice(SURNAMES)} S.L.", cif_for(1_000_000 + n * 37)
+        # Two in three are companies, the rest self-employed. The numbers wrap before they outgrow
+        # a CIF's 7 digits or a NIF's 8: a big export has valid tax ids to its last row.
+        if n % 3:
+            name, tax_id = f"{rng.choice(TRADES)} {rng.choice(SURNAMES)} S.L.", cif_for(1_000_000 + n * 37 % 9_000_000)
         else:
-            name, tax_id = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}", nif_for(10_000_000 + n * 7919)
+            name = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
+            tax_id = nif_for(10_000_000 + n * 7919 % 90_000_000)
         rows.append(
             [
                 f"C{n:05d}",

@@ -23,9 +23,13 @@ def quarantined(source_ref: str, raw: dict[str, str], reason: str) -> Quarantine
     return Quarantined(source_ref, raw, reason, fingerprint(raw))
 
 
-def raw_row(frame: pd.DataFrame, position: int) -> dict[str, str]:
-    """Row ``position`` of a page's frame as the ERP wrote it: the frame is all text."""
-    return {str(column): str(value) for column, value in frame.iloc[position].items()}
+def raw_rows(frame: pd.DataFrame, positions: np.ndarray) -> list[dict[str, str]]:
+    """Rows ``positions`` of a page's frame as the ERP wrote them: the frame is all text. Taken
+    in one slice: row by row, pandas costs about 0.1 ms a row, and a bad export can refuse
+    every row of a batch."""
+    picked = frame.iloc[positions]
+    columns = [str(column) for column in picked.columns]
+    return [dict(zip(columns, map(str, values), strict=True)) for values in picked.itertuples(index=False, name=None)]
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,8 @@ class Batch:
         reason each (in row order); the rest stay as they were."""
         positions = np.flatnonzero(mask)
         refused = [
-            quarantined(f"{self.source}:{self.row_numbers[i]}", raw_row(self.raw, int(i)), reason)
-            for i, reason in zip(positions, reasons, strict=True)
+            quarantined(f"{self.source}:{self.row_numbers[i]}", raw, reason)
+            for i, raw, reason in zip(positions, raw_rows(self.raw, positions), reasons, strict=True)
         ]
         keep = ~mask
         return replace(

@@ -28,9 +28,9 @@ def check_tax_id(frame: pd.DataFrame) -> pd.Series:
     spanish = frame["country"].str.upper().isin(["", "ES"])
     given = frame["tax_id"] != ""
     reasons = pd.Series("", index=frame.index, dtype=object)
-    for index in frame.index[spanish & given]:
-        if not is_valid_spanish_tax_id(str(frame.at[index, "tax_id"])):
-            reasons.at[index] = f"tax_id is not a valid NIF/NIE/CIF: {frame.at[index, 'tax_id']!r}"
+    tax_ids = frame.loc[spanish & given, "tax_id"].astype(str)
+    wrong = tax_ids[[not is_valid_spanish_tax_id(tax_id) for tax_id in tax_ids]]
+    reasons.loc[wrong.index] = "tax_id is not a valid NIF/NIE/CIF: " + wrong.map(repr)
     return reasons
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from domain.batch import Batch, quarantined, raw_row
+from domain.batch import Batch, quarantined, raw_rows
 from domain.entities import get_spec
 from domain.hashing import row_hashes
 from domain.specs import EntitySpec, FieldSpec
@@ -214,9 +214,10 @@ def transform_page(page: Page, spec: EntitySpec) -> Batch:
         if page.row_numbers is not None
         else np.arange(page.first_row, page.first_row + len(raw))
     )
+    positions = np.flatnonzero(bad)
     rejected = [
-        quarantined(f"{page.source}:{row_numbers[i]}", raw_row(raw, int(i)), reasons.iloc[i])
-        for i in np.flatnonzero(bad)
+        quarantined(f"{page.source}:{row_numbers[i]}", raw_row, reason)
+        for i, raw_row, reason in zip(positions, raw_rows(raw, positions), reasons.iloc[positions], strict=True)
     ]
     good = spec.derive(data.loc[~bad].reset_index(drop=True))
     rows = good[[*spec.columns, *spec.carried]].copy()
