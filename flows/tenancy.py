@@ -29,6 +29,7 @@ R = TypeVar("R")
 @dataclass(frozen=True)
 class TenantScope:
     tenant: str
+    tenant_id: int
     plan: str
     limits: dict[str, int]
 
@@ -66,7 +67,7 @@ def read_scope(slug: str) -> TenantScope:
     with process_root().sessions() as session:
         tenant = get_tenant(session, slug)
         plan = session.get_one(Plan, tenant.plan_id).name
-        return TenantScope(slug, plan, limits_for(slug, dict(tenant.erp_options)))
+        return TenantScope(slug, tenant.id, plan, limits_for(slug, dict(tenant.erp_options)))
 
 
 def merged_tags(existing: Iterable[str], scope_tags: list[str]) -> list[str]:
@@ -105,24 +106,21 @@ def in_tenant_scope(slug: str, *, give_back: bool = True) -> Iterator[TenantScop
 
     with tags(*scope.tags), tenant_slots(scope.limits, patience, waiting):
         if give_back:
-            give_back_abandoned(slug)
+            give_back_abandoned(scope)
         yield scope
 
 
-def give_back_abandoned(slug: str) -> None:
+def give_back_abandoned(scope: TenantScope) -> None:
     """Return the reservations a killed run of the tenant left open, now that this run holds the
     tenant's only slot: their run is gone, and their lease (``lease_seconds``) would otherwise
     keep a tenant at its ceiling held for up to 15 minutes."""
     with get_client(sync_client=True) as client:
-        if not holds_alone(client, slug):
+        if not holds_alone(client, scope.tenant):
             return  # ops let several runs in: another one may still be using them
-    root = process_root()
-    with root.sessions() as session:
-        tenant_id = get_tenant(session, slug).id
-    returned = root.ledger.return_abandoned(tenant_id)
+    returned = process_root().ledger.return_abandoned(scope.tenant_id)
     if returned:
         amounts = " and ".join(f"{amount:,} {kind}" for kind, amount in sorted(returned.items()))
-        get_run_logger().warning("gave back %s reserved by a run of %s that was stopped", amounts, slug)
+        get_run_logger().warning("gave back %s reserved by a run of %s that was stopped", amounts, scope.tenant)
 
 
 def slot_holders(slug: str) -> str:
