@@ -19,6 +19,8 @@ from cli._output import err
 def embedded_runs() -> Iterator[None]:
     from prefect.settings import PREFECT_API_URL, PREFECT_HOME  # Prefect loads only when a flow runs
 
+    from flows.heartbeat import unwatched_runs
+
     if PREFECT_API_URL.value():  # a server revokes expired leases itself
         yield
         return
@@ -34,7 +36,8 @@ def embedded_runs() -> Iterator[None]:
         # Shared from here on. A command that tries its exclusive lock in between finds nothing
         # of this one's to release: it takes its slots only inside the block.
         fcntl.flock(lock, fcntl.LOCK_SH)
-        yield
+        with unwatched_runs():  # the temporary API has no automation to hear heartbeats
+            yield
 
 
 def _release_orphans() -> None:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.root import process_root
 from domain.groups import SYNC_GROUPS
+from flows.heartbeat import beating
 from flows.tenancy import VERBS, run_label, run_tags
 from services.outbox import count_waiting
 from services.tenants import list_tenants
@@ -129,6 +130,7 @@ def tenants_in_flight(deployment: str) -> set[str]:
 
 
 @flow(name="dispatch-due-tenants", flow_run_name="dispatch {target}")
+@beating
 def dispatch_due_tenants(target: str = "sync-tenant") -> list[dict[str, Any]]:
     """Start a ``target`` run (sync-tenant, export-orders, reconcile-deletes) for every active,
     not held tenant with work due (a tenant at its credit ceiling still reconciles), tagged with

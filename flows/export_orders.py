@@ -7,6 +7,7 @@ from prefect.states import Cancelled, State
 
 from erp_adapters.errors import TransientErpError
 from erp_adapters.orders import order_sink
+from flows.heartbeat import beating
 from flows.reporting import emit_exhausted, emit_thresholds, publish_export_report
 from flows.tenancy import VERBS, run_name
 from flows.tenant_run import start_run
@@ -17,6 +18,7 @@ from tasks.send_orders import send_batch
 
 
 @flow(name="export-orders", flow_run_name=run_name(VERBS["export-orders"]))
+@beating
 def export_orders(tenant: str) -> dict[str, int] | State:
     """Send every order waiting in the tenant's outbox to its ERP, exactly once each.
 

@@ -11,6 +11,7 @@ from prefect.utilities.annotations import quote
 
 from domain.batch import Batch
 from domain.groups import SYNC_GROUPS
+from flows.heartbeat import beating
 from flows.reporting import Progress, emit_exhausted, emit_thresholds, publish_report
 from flows.tenant_run import start_run
 from pipeline.dry_run import DryRun
@@ -110,7 +111,7 @@ def import_flow(group: str, summary: str) -> Flow[[str, bool], dict[str, Any] | 
 
     run.__doc__ = summary
     label = group.replace("_", " ")
-    return flow(name=f"import-{group.replace('_', '-')}", flow_run_name=f"import {{tenant}} · {label}")(run)
+    return flow(name=f"import-{group.replace('_', '-')}", flow_run_name=f"import {{tenant}} · {label}")(beating(run))
 
 
 import_products = import_flow("products", "Product variants (one record each) and their templates.")

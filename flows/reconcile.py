@@ -10,6 +10,7 @@ from prefect.runtime import flow_run
 from prefect.states import Cancelled, State
 
 from app.root import process_root
+from flows.heartbeat import beating
 from flows.reporting import emit_exhausted, install_log_filter
 from flows.tenancy import VERBS, holds_tenant, run_name
 from pipeline.load import LoadTarget
@@ -20,6 +21,7 @@ from tasks.reconcile import reconcile_entity
 
 
 @flow(name="reconcile-deletes", flow_run_name=run_name(VERBS["reconcile-deletes"]))
+@beating
 @holds_tenant
 def reconcile_deletes(tenant: str, entities: list[str] | None = None) -> dict[str, Any] | State:
     """The pipeline's reconcile of the tenant's groups, one task run per entity

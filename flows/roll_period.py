@@ -9,11 +9,13 @@ from prefect.artifacts import create_table_artifact
 from prefect.events import emit_event
 
 from app.root import process_root
+from flows.heartbeat import beating
 from flows.reporting import tenant_resource
 from services.tenants import list_tenants
 
 
 @flow(name="roll-usage-period", flow_run_name="roll usage period · {timezone}")
+@beating
 def roll_usage_period(timezone: str = "all") -> list[dict[str, Any]]:
     """Open the current period of every tenant in ``timezone`` ("all": every tenant) and lift the
     holds the old period caused (a spent process budget). Safe to run again: a period that is

@@ -12,6 +12,7 @@ from prefect.futures import PrefectFuture
 from prefect.states import Cancelled, State
 
 from app.root import process_root
+from flows.heartbeat import beating
 from flows.imports import IMPORT_FLOWS, run_group
 from flows.reporting import publish_sync_summary
 from flows.tenancy import VERBS, holds_tenant, run_name
@@ -52,6 +53,7 @@ def run_wave(tenant: str, wave: list[str]) -> list[GroupOutcome]:
 
 
 @flow(name="sync-tenant", flow_run_name=run_name(VERBS["sync-tenant"]))
+@beating
 @holds_tenant
 def sync_tenant(tenant: str, entities: list[str] | None = None, dry_run: bool = False) -> dict[str, Any] | State:
     """Run the tenant's imports. A quota stop in one of them ends the whole run in that state."""

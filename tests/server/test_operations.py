@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import os
 import signal
@@ -23,15 +24,19 @@ from prefect.client.schemas.filters import (
     DeploymentFilterName,
     FlowRunFilter,
     FlowRunFilterName,
+    FlowRunFilterParentFlowRunId,
 )
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from prefect.events import Event
 from prefect.events.clients import get_events_client
+from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 from prefect.events.schemas.automations import Posture
+from prefect.events.schemas.events import ReceivedEvent
 from sqlalchemy import func, select, update
 
 from devkit.samples import product_rows, write_products
+from flows.heartbeat import HEARTBEAT_EVENT
 from quotas.ledger import Ledger
 from shop.models import ProductVariant, Reservation, SyncRun, Tenant
 from tests.db import session_factory, unit_of_work
@@ -133,6 +138,18 @@ def test_server_init_is_idempotent(ops: Ops, deployed: tuple[str, str]) -> None:
     assert schedules["kyiv"] == {"timezone": "Europe/Kyiv"}
 
 
+def heartbeats(run_id: UUID) -> list[ReceivedEvent]:
+    """The heartbeats the server has stored for one flow run (it stores events a moment after)."""
+    with get_client(sync_client=True) as client:
+        page = client.read_events(
+            EventFilter(
+                event=EventNameFilter(name=[HEARTBEAT_EVENT]),
+                resource=EventResourceFilter(id=[f"prefect.flow-run.{run_id}"]),
+            )
+        )
+    return page.events
+
+
 def test_sync_tenant_runs_on_a_worker(ops: Ops, deployed: Any, worker: None, tmp_path: Path) -> None:
     added = add_tenant(ops, "shop-a", tmp_path / "shop-a", 30)
     assert "concurrency limits created: tenant:shop-a" in added
@@ -153,6 +170,16 @@ def test_sync_tenant_runs_on_a_worker(ops: Ops, deployed: Any, worker: None, tmp
             select(func.count()).select_from(ProductVariant).join(Tenant).where(Tenant.slug == "shop-a")
         )
     assert stored == 30
+    # Its heartbeats (Prefect's) and its import subflow's (flows/heartbeat.py) reached the server
+    # under the same event name and resource, so the unresponsive-run automation watches both.
+    with get_client(sync_client=True) as client:
+        (products_run,) = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id]))
+        )
+    for beating in (run, products_run):
+        beats = wait_until(functools.partial(heartbeats, beating.id), timeout=30, what=f"a heartbeat of {beating.name}")
+        assert beats[0].resource.name == beating.name
+        assert f"prefect.flow.{beating.flow_id}" in {r.id for r in beats[0].related}
 
 
 def test_the_cli_runs_a_sync_on_the_deployment_and_follows_it(
