@@ -145,7 +145,8 @@ def heartbeats(run_id: UUID) -> list[ReceivedEvent]:
             EventFilter(
                 event=EventNameFilter(name=[HEARTBEAT_EVENT]),
                 resource=EventResourceFilter(id=[f"prefect.flow-run.{run_id}"]),
-            )
+            ),
+            limit=50,  # the server's most; the client's default of 100 is refused (422)
         )
     return page.events
 
