@@ -9,14 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-ERP_SYNC = str(Path(sys.executable).with_name("erp-sync"))
+from tests.cli_helpers import ERP_SYNC, user_shell
 
 
 def test_an_api_that_does_not_start_is_one_line(tmp_path: Path) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "ERP_SYNC_"))} | {
-        "ERP_SYNC_DATA_DIR": str(tmp_path),
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-    }
+    env = user_shell(tmp_path)
     (tmp_path / "drop").mkdir()
 
     def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
@@ -46,10 +43,7 @@ with embedded_runs(), tenant_slots({tenant_limit(sys.argv[1]): 1}):
 def test_a_killed_commands_tenant_slot_is_given_back_by_the_next(tmp_path: Path) -> None:
     """kill -9 of a command holding its tenant's slot on the temporary local API (and of that
     API): the next command of the tenant gives the slot back and runs, instead of waiting for ever."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "ERP_SYNC_"))} | {
-        "ERP_SYNC_DATA_DIR": str(tmp_path),
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-    }
+    env = user_shell(tmp_path)
     drop = tmp_path / "drop"
     drop.mkdir()
     (drop / "products.csv").write_text("Referencia;Nombre;PVP\nA-1;Gorra;9,95\n", encoding="utf-8")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,13 +31,13 @@ from devkit.samples import product_rows, write_products
 from quotas import Ledger, PlanTerms
 from services.tenants import add_tenant, save_plan
 from shop.models import ProductVariant, Reservation, SyncCursor
+from tests.cli_helpers import ERP_SYNC, user_shell
 from tests.db import session_factory, unit_of_work
 from tests.pg_gates import blocked_by, gone, held, template_gate
 from tests.reliability.kill_points import source_hashes
 from tests.shop_reads import processes_counted, tenant_rows
 from tests.waiting import wait_until
 
-ERP_SYNC = str(Path(sys.executable).with_name("erp-sync"))
 ROWS, BATCH = 200_000, 20_000
 PLAN = "exactly-200k"
 
@@ -59,17 +58,6 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Export:
     hashes = source_hashes(folder)
     assert len(hashes) == ROWS
     return Export(folder, hashes, [row[3] for row in product_rows(ROWS)])
-
-
-def embedded_env(url: str, home: Path) -> dict[str, str]:
-    """A user's shell: no server configured, the shop database on Postgres."""
-    inherited = {key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "ERP_SYNC_"))}
-    return inherited | {
-        "ERP_SYNC_DATABASE_URL": url,
-        "ERP_SYNC_DATA_DIR": str(home),
-        "PREFECT_HOME": str(home / "prefect"),
-        "ERP_SYNC_BATCH_SIZE": str(BATCH),
-    }
 
 
 @dataclass(frozen=True)
@@ -120,7 +108,7 @@ def test_a_sync_killed_at_any_point_is_completed_by_the_next(
         tenant_id = add_tenant(
             session, slug, PLAN, erp_kind="csv_files", erp_options={"path": str(export.folder)}, entities=["products"]
         ).id
-    env = embedded_env(pg_url, tmp_path)
+    env = user_shell(tmp_path, ERP_SYNC_DATABASE_URL=pg_url, ERP_SYNC_BATCH_SIZE=str(BATCH))  # no server
 
     statement, values = gate(point, tenant_id, export)
     with held(pg_url, statement, **values) as lock:
