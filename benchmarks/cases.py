@@ -18,10 +18,12 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 from exports import customer_export, product_export, with_changed_prices
 from measure import Figure, rounds, shop_session, timed
 from prefect import Flow, flow
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 import flows.imports
 import tasks.load
 from app.settings import Settings
+from deployments.automations import HEARTBEAT_SECONDS
 from devkit.samples import product_rows
 from domain.products import PRODUCTS
 from domain.transform import transform_page
@@ -148,21 +150,26 @@ def guard_share() -> Iterator[tuple[Stopwatch, Stopwatch]]:
         tasks.load.load = original_load
 
 
-def idle_tenant(url: str, count: int, variants: int = 200) -> tuple[Figure, Figure]:
+def idle_tenant(url: str, count: int, variants: int = 200) -> tuple[Figure, Figure, Figure]:
     """A small tenant whose ERP dropped nothing new: the whole run, and the part of it that is
-    Prefect's own (the flow run minus the import's code)."""
+    Prefect's own (the flow run minus the import's code); then the same run with Prefect's own
+    heartbeat thread, as a run the worker starts has it (and, before flows/heartbeat.py, each of
+    a sync's import subflows had it)."""
     folder = Path(tempfile.mkdtemp(prefix="erp-sync-bench-"))
     product_export(folder, product_rows(variants))
     slug = new_tenant(url, folder)
     run(import_products, slug)
     whole = Figure(f"no-change run of a {variants}-variant tenant, whole flow", variants)
     prefect_part = Figure("… of which Prefect's own flow machinery", variants)
+    with_thread = Figure("… the same run with Prefect's heartbeat thread", variants)
     for _ in range(count):
         with import_stopwatch() as inner:
             seconds = timed(run, import_products, slug)
         whole.seconds.append(seconds)
         prefect_part.seconds.append(seconds - inner.seconds)
-    return whole, prefect_part
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: HEARTBEAT_SECONDS}):
+            with_thread.seconds.append(timed(run, import_products, slug))
+    return whole, prefect_part, with_thread
 
 
 @contextmanager

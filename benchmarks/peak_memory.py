@@ -26,11 +26,14 @@ def main(url: str, folder: Path) -> None:
     use_database(url)
     from cases import import_products, new_tenant, run, warm_up
 
-    warm_up()
-    slug = new_tenant(url, folder)
-    start = time.perf_counter()
-    run(import_products, slug)
-    seconds = time.perf_counter() - start
+    from flows.heartbeat import unwatched_runs
+
+    with unwatched_runs():  # as the suite's own runs
+        warm_up()
+        slug = new_tenant(url, folder)
+        start = time.perf_counter()
+        run(import_products, slug)
+        seconds = time.perf_counter() - start
     print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_kb() / 1024}))
 
 

@@ -24,6 +24,7 @@ from exports import product_export
 from measure import Figure, bench_database
 
 from devkit.samples import product_rows
+from flows.heartbeat import unwatched_runs
 
 RESULTS = Path(__file__).with_name("results")
 
@@ -33,7 +34,8 @@ def run_cases(args: argparse.Namespace) -> tuple[list[Figure], dict[str, float]]
     rows = big_rows[: args.rows]  # the first N of a bigger export are the smaller export
     figures: list[Figure] = []
     extra: dict[str, float] = {}
-    with bench_database() as url:
+    # As the embedded commands run them: Prefect's temporary API has no automation to hear heartbeats.
+    with bench_database() as url, unwatched_runs():
         cases.prepare(url)
         frame = alternatives.variant_frame(rows)
         figures.append(alternatives.copy_floor(url, frame, args.rounds))
@@ -94,6 +96,8 @@ def targets(figures: list[Figure], extra: dict[str, float], rows: int) -> list[s
     delta_own = by_case[("… of which the import itself (delta 1 %)", rows)]
     read_hash = by_case[("read + validate + hash only (no DB)", rows)]
     idle = by_case[("… of which Prefect's own flow machinery", 200)]
+    idle_whole = by_case[("no-change run of a 200-variant tenant, whole flow", 200)]
+    idle_thread = by_case[("… the same run with Prefect's heartbeat thread", 200)]
     guard_share = extra["guard seconds"] / extra["load seconds"]
     peaks = {k: v for k, v in extra.items() if k.startswith("peak RSS")}
     checks = [
@@ -103,6 +107,8 @@ def targets(figures: list[Figure], extra: dict[str, float], rows: int) -> list[s
         ("… the import itself, without Prefect's run machinery", delta_own.best / read_hash.best, 2.0, "≤"),
         ("guard + ledger ≤ 2 % of load", guard_share, 0.02, "≤"),
         ("no-change small tenant: orchestration ≤ 2 s", idle.median, 2.0, "≤"),
+        ("no whole-second rounding: the no-change run ≤ 0.5 s", idle_whole.median, 0.5, "≤"),
+        ("… the same run with Prefect's heartbeat thread", idle_thread.median, 0.5, "≤"),
         ("peak RSS ≤ 500 MB (largest run)", max(peaks.values()), 500.0, "≤"),
     ]
     lines = ["| target | measured | met |", "|---|---:|---|"]

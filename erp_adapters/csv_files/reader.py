@@ -17,22 +17,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, TextIO
-from xml.etree.ElementTree import ParseError
+from typing import Literal, TextIO
 from zipfile import BadZipFile
 
-import openpyxl
 import pandas as pd
-from openpyxl.utils.exceptions import InvalidFileException
+from lxml import etree
 
 from erp_adapters.csv_files.drops import DETECT, Declared
+from erp_adapters.csv_files.workbook import Row, Workbook
 from erp_adapters.errors import MalformedSource
 from records.text import clipped
 
 _BLOCK_BYTES = 1 << 20
 _MAX_HEADER_CHARS = 1 << 16
 _SEPARATORS = (";", ",", "\t")  # ties go to ";", the usual choice of Spanish ERPs
-_XLSX_ERRORS = (BadZipFile, InvalidFileException, KeyError, ValueError, ParseError)
+# A broken zip, a missing part, XML that does not parse, a shared string or style out of range.
+_XLSX_ERRORS = (BadZipFile, KeyError, ValueError, IndexError, etree.LxmlError)
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")  # a zip's first entry; an empty zip; a spanned one
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -273,28 +273,25 @@ def read_xlsx_chunks(path: Path, chunk_rows: int, skip_rows: int = 0) -> Iterato
 
 def _xlsx_workbook_frames(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = Workbook(path)
     except _XLSX_ERRORS as exc:
         raise MalformedSource(f"{path.name}: not a readable .xlsx workbook ({_one_line(exc)})") from exc
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
+    with workbook:
         try:
-            yield from _xlsx_frames(path, rows, chunk_rows)
+            yield from _xlsx_frames(path, workbook.rows(), chunk_rows)
         except _XLSX_ERRORS as exc:
             raise MalformedSource(f"{path.name}: {_one_line(exc)}") from exc
-    finally:
-        workbook.close()
 
 
-def _xlsx_frames(path: Path, rows: Iterator[tuple[Any, ...]], chunk_rows: int) -> Iterator[pd.DataFrame]:
-    header_cells = next(rows, None)
-    if header_cells is None:
+def _xlsx_frames(path: Path, rows: Iterator[Row], chunk_rows: int) -> Iterator[pd.DataFrame]:
+    header = next(rows, None)
+    if header is None:
         raise MalformedSource(f"{path.name}: the first sheet is empty, no header row")
-    columns = _unique_columns([cell_text(cell).strip() for cell in header_cells])
+    columns = _unique_columns([cell_text(cell).strip() for cell in header.cells])
     batch: list[list[str]] = []
     yielded = False
-    for line, cells in enumerate(rows, start=2):
-        values = _fit_to_header(path, line, [cell_text(cell) for cell in cells], len(columns))
+    for row in rows:
+        values = _fit_to_header(path, row.number, [cell_text(cell) for cell in row.cells], len(columns))
         if not any(values):  # rows Excel keeps only for their formatting
             continue
         batch.append(values)
@@ -327,6 +324,8 @@ def _unique_columns(names: Sequence[str]) -> list[str]:
 
 def cell_text(value: object) -> str:
     """An Excel cell as the text the sheet shows: 20.0 -> "20", 19.9 -> "19.9", dates in ISO."""
+    if type(value) is str:  # most cells: first, as this runs for each one
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -373,11 +372,11 @@ def count_rows(path: Path) -> int:
     """Data rows in an export without parsing it: newlines for CSV (unpacked, if gzipped; decoded,
     if UTF-16), the sheet's dimension for XLSX. A zip archive, which is refused, counts none."""
     if path.suffix.lower() == ".xlsx":
-        workbook = openpyxl.load_workbook(path, read_only=True)
-        try:
-            return max((workbook.worksheets[0].max_row or 1) - 1, 0)
-        finally:
-            workbook.close()
+        with Workbook(path) as workbook:
+            last = workbook.dimension_rows()
+            if last is None:  # a writer that left out <dimension>: count the rows
+                last = sum(1 for _ in workbook.rows())
+            return max(last - 1, 0)
     head = _head(path, compressed=False)
     if head.startswith(_ZIP_MAGICS):
         return 0
