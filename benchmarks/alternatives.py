@@ -1,5 +1,6 @@
 """What erp-sync is compared with, writing the same product variants to the same Postgres: the
-raw psycopg 3 binary COPY floor, a dlt merge and a naive per-row ORM upsert."""
+raw psycopg 3 binary COPY floor (into a bare copy of the variants table, and into the shop's
+own tables with their templates and foreign keys), a dlt merge and a naive per-row ORM upsert."""
 
 from __future__ import annotations
 
@@ -45,36 +46,72 @@ def libpq_url(url: str, password_required: bool = False) -> str:
 
 
 def copy_floor(url: str, frame: pd.DataFrame, count: int) -> Figure:
-    """psycopg 3 binary COPY into a temporary table, then one INSERT … ON CONFLICT DO UPDATE …
+    """(a) psycopg 3 binary COPY into a temporary table, then one INSERT … ON CONFLICT DO UPDATE …
     WHERE row_hash IS DISTINCT FROM, into an empty copy of the variants table, from rows already
-    in memory as text: no reading, validation, hashing, diff, quota or bookkeeping."""
+    in memory as text: no reading, validation, hashing, diff, quota or bookkeeping. ``LIKE``
+    copies no foreign key, and there are no templates: a floor the import cannot reach."""
     psql(url, f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (LIKE product_variants INCLUDING ALL)")
-    columns = list(frame.columns)
-    records = list(zip(*(text_values(frame[c]) for c in columns), strict=True))
-    names = ", ".join(columns)
-    casts = ", ".join(f"{c}::{_pg_type(c)}" for c in columns)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("tenant_id", "sku"))
     figure = Figure("(a) raw psycopg 3 binary COPY + INSERT … ON CONFLICT", len(frame))
+    variants = _Upsert(FLOOR_TABLE, frame, ("tenant_id", "sku"))
     with psycopg.connect(libpq_url(url)) as conn:
         for _ in range(count):
             conn.execute(f"TRUNCATE {FLOOR_TABLE}")
             conn.commit()
-
-            def load() -> None:
-                with conn.transaction(), conn.cursor() as cur:
-                    cur.execute(f"CREATE TEMP TABLE stage ({', '.join(f'{c} text' for c in columns)}) ON COMMIT DROP")
-                    with cur.copy(f"COPY stage ({names}) FROM STDIN WITH (FORMAT binary)") as copy:
-                        copy.set_types(["text"] * len(columns))
-                        for record in records:
-                            copy.write_row(record)
-                    cur.execute(
-                        f"INSERT INTO {FLOOR_TABLE} ({names}) "
-                        f"SELECT {casts} FROM stage ON CONFLICT (tenant_id, sku) DO UPDATE "
-                        f"SET {updates} WHERE {FLOOR_TABLE}.row_hash IS DISTINCT FROM excluded.row_hash"
-                    )
-
-            figure.seconds.append(timed(load))
+            figure.seconds.append(timed(_load, conn, [variants]))
     return figure
+
+
+def constrained_floor(url: str, frame: pd.DataFrame, rows: list[list[str]], count: int) -> Figure:
+    """(b) the same COPY and INSERT … ON CONFLICT, into the shop's own ``product_templates`` and
+    ``product_variants`` for a new tenant each round: the templates first, then the variants,
+    each checked against its tenant and its template, as the import writes them."""
+    templates = pd.DataFrame(
+        {"code": code, "name": name} for code, name in {row[3]: row[4] for row in rows}.items()
+    ).assign(row_hash=lambda t: t["code"])
+    figure = Figure("(b) the same, into the shop's tables: templates, foreign keys", len(frame))
+    with psycopg.connect(libpq_url(url)) as conn:
+        for _ in range(count):
+            with shop_session(url) as session:
+                slug = f"floor-{uuid.uuid4().hex[:8]}"
+                tenant_id = add_tenant(session, slug, "bench", erp_kind="csv_files", erp_options={}, entities=[]).id
+            steps = [
+                _Upsert("product_templates", templates.assign(tenant_id=tenant_id), ("tenant_id", "code")),
+                _Upsert("product_variants", frame.assign(tenant_id=tenant_id), ("tenant_id", "sku")),
+            ]
+            figure.seconds.append(timed(_load, conn, steps))
+    return figure
+
+
+def _load(conn: psycopg.Connection[Any], steps: list[_Upsert]) -> None:
+    with conn.transaction(), conn.cursor() as cur:
+        for step in steps:
+            step.run(cur)
+
+
+class _Upsert:
+    """One table's COPY into a stage and INSERT … ON CONFLICT from it, its rows prepared as text
+    beforehand so that only the database's work is timed."""
+
+    def __init__(self, table: str, frame: pd.DataFrame, key: tuple[str, ...]) -> None:
+        self.table, self.key = table, key
+        self.columns = list(frame.columns)
+        self.records = list(zip(*(text_values(frame[c]) for c in self.columns), strict=True))
+
+    def run(self, cur: psycopg.Cursor[Any]) -> None:
+        names = ", ".join(self.columns)
+        casts = ", ".join(f"{c}::{_pg_type(c)}" for c in self.columns)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in self.columns if c not in self.key)
+        cur.execute(f"CREATE TEMP TABLE stage ({', '.join(f'{c} text' for c in self.columns)}) ON COMMIT DROP")
+        with cur.copy(f"COPY stage ({names}) FROM STDIN WITH (FORMAT binary)") as copy:
+            copy.set_types(["text"] * len(self.columns))
+            for record in self.records:
+                copy.write_row(record)
+        cur.execute(
+            f"INSERT INTO {self.table} ({names}) SELECT {casts} FROM stage "
+            f"ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET {updates} "
+            f"WHERE {self.table}.row_hash IS DISTINCT FROM excluded.row_hash"
+        )
+        cur.execute("DROP TABLE stage")
 
 
 def _pg_type(column: str) -> str:
