@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -51,26 +50,33 @@ class _Beats:
     def __init__(self) -> None:
         self._runs: dict[str, tuple[dict[str, str], list[RelatedResource]]] = {}
         self._lock = threading.Lock()  # held while beating: a run that has left gets no beat after
+        self._sooner = threading.Event()  # the interval changed: wait anew, for the new one
         self._thread: threading.Thread | None = None
         self.seconds = 0
 
     def join(self, run_id: str, resource: dict[str, str], related: list[RelatedResource], seconds: int) -> None:
         with self._lock:
             self._runs[run_id] = (resource, related)
-            self.seconds = seconds
             _send(resource, related)  # its first beat as it starts, as Prefect's: even a short run is seen
             if self._thread is None:
+                self.seconds = seconds
                 self._thread = threading.Thread(target=self._beat, name="erp-sync heartbeats", daemon=True)
                 self._thread.start()
+            elif seconds != self.seconds:
+                self.seconds = seconds
+                self._sooner.set()
 
     def leave(self, run_id: str) -> None:
         with self._lock:
             self._runs.pop(run_id, None)
 
     def _beat(self) -> None:
-        # Never joined (a daemon), so its sleep delays no run's end.
+        # Never joined (a daemon), so its waits delay no run's end.
         while True:
-            time.sleep(self.seconds)
+            sooner = self._sooner.wait(self.seconds)
+            self._sooner.clear()
+            if sooner:  # wait again, for the new interval: each run got its first beat as it joined
+                continue
             with self._lock:
                 for resource, related in self._runs.values():
                     _send(resource, related)

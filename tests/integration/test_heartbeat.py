@@ -67,8 +67,15 @@ def test_heartbeats(prefect_harness: None, sent: tuple[Sent, EventsWorker]) -> N
     def parent(until_beats: int) -> tuple[str, str]:
         return this_run(), child(until_beats)
 
+    # A run the worker starts (the pool sets Prefect's heartbeat): Prefect beats for it, once at
+    # its start, and we for its subflow, once at its start, with Prefect's turned off for it. Our
+    # thread now waits 10 minutes between beats.
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 600}):
+        top_id, sub_id = parent(0)
+
     # Runs started inside a run beating every second (Prefect's minimum is 30 s, too slow to wait
-    # for here): ours beat for both, from their start and while they work...
+    # for here): ours beat for both, from their start and while they work, without first
+    # finishing the thread's 10-minute wait...
     with unwatched_runs():
         token = heartbeat._interval.set(1)
         try:
@@ -85,10 +92,7 @@ def test_heartbeats(prefect_harness: None, sent: tuple[Sent, EventsWorker]) -> N
     assert beat.resource.name and beat.resource.get("prefect.version")
     assert beat.related[0].role == "flow" and beat.related[0].name == "beating-child"
 
-    # A run the worker starts (the pool sets Prefect's heartbeat): Prefect beats for it, once at
-    # its start, and we for its subflow, once at its start, with Prefect's turned off for it.
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 30}):
-        top_id, sub_id = parent(0)
     worker.drain()  # every event emitted so far has reached the client
     assert (beats(events, top_id), beats(events, sub_id), beats(events, quiet_id)) == (1, 1, 0)
     assert prefects[sub_id] is None  # so the beat is ours, and Prefect started no thread to join
+    assert prefects[child_id] is None
