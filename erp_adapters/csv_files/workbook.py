@@ -43,6 +43,13 @@ class Workbook:
 
     def __init__(self, path: Path) -> None:
         self._zip = zipfile.ZipFile(path)
+        try:
+            self._open()
+        except BaseException:  # a workbook refused here is not left open until collected
+            self._zip.close()
+            raise
+
+    def _open(self) -> None:
         workbook = _parse(self._zip, "xl/workbook.xml")
         ns = MAIN if workbook.tag.startswith(MAIN) else STRICT
         first = workbook.find(f"{ns}sheets/{ns}sheet")
