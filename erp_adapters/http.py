@@ -1,4 +1,4 @@
-"""HTTP sessions for the JSON-RPC adapters, whose network faults urllib3's ``Retry`` rides out.
+"""HTTP sessions for the API adapters, whose network faults urllib3's ``Retry`` rides out.
 
 JSON-RPC sends every call as POST, which urllib3 does not retry by default because a POST may
 not be idempotent; each client decides which of its calls are safe and builds a session for
@@ -50,3 +50,12 @@ def retrying_session(retry: Retry) -> requests.Session:
     session.mount("http://", HTTPAdapter(max_retries=retry))
     session.mount("https://", HTTPAdapter(max_retries=retry))
     return session
+
+
+def no_answer_reason(exc: requests.RequestException) -> str:
+    """Why a request got no answer, in a few words that carry no url or credential."""
+    if isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower():
+        return "timed out"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
+        return "the answer was cut off"
+    return type(exc).__name__

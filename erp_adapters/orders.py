@@ -7,10 +7,13 @@ failure (the ERP committed, the answer was lost) finds the order instead of crea
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
 from typing import Protocol, cast
 
 from erp_adapters.base import Capability, ErpAdapter
-from erp_adapters.errors import AdapterConfigError
+from erp_adapters.errors import AdapterConfigError, NoAnswer, TransientErpError
 from records.orders import ShopOrder
 
 
@@ -35,3 +38,36 @@ def order_sink(adapter: ErpAdapter) -> OrderSink:
     if Capability.PUSH_ORDERS not in adapter.capabilities:
         raise AdapterConfigError(f"the {adapter.name} adapter cannot send orders to its ERP")
     return cast(OrderSink, adapter)
+
+
+def find_else_create(
+    find: Callable[[], str | None], create: Callable[[], str], *, attempts: int, backoff: float, answer_wait: float
+) -> str:
+    """The order's ERP reference: found, else created. A create that failed in a way that may
+    have reached the ERP is retried after finding again; one that got no answer may still be
+    running in the ERP, so the next look-up first waits ``answer_wait`` more (the client's
+    time-out: the ERP has had twice that to commit). Jitter spreads workers retrying at once.
+    ``TransientErpError`` once the attempts run out; other errors (a refusal) at once."""
+    for attempt in range(1, attempts + 1):
+        found = find()
+        if found is not None:
+            return found
+        try:
+            return create()
+        except TransientErpError as exc:
+            if attempt == attempts:
+                raise
+            settle = answer_wait if isinstance(exc, NoAnswer) else 0.0
+            time.sleep(settle + backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def order_note(order: ShopOrder) -> str:
+    """The note an ERP order carries for the people reading it: the shop's number, payment and
+    shipping methods."""
+    parts = [f"Shop order {order.number}"]
+    if order.payment_method:
+        parts.append(f"payment: {order.payment_method}")
+    if order.shipping_method:
+        parts.append(f"shipping: {order.shipping_method}")
+    return "; ".join(parts)

@@ -19,6 +19,7 @@ def register(name: str, factory: AdapterFactory) -> None:
 def _load_builtin() -> None:
     # Importing an adapter package registers it; done lazily so the registry has no import cycle.
     import erp_adapters.csv_files.adapter
+    import erp_adapters.holded
     import erp_adapters.odoo
     import erp_adapters.tryton  # noqa: F401
 

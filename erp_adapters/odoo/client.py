@@ -20,7 +20,7 @@ from typing import Any
 import requests
 
 from erp_adapters.errors import AdapterConfigError, ErpError, MalformedSource, NoAnswer, TransientErpError
-from erp_adapters.http import retry_policy, retrying_session
+from erp_adapters.http import no_answer_reason, retry_policy, retrying_session
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 # Odoo's exceptions that mean "this data is refused", as opposed to a fault in Odoo or the network.
@@ -88,7 +88,7 @@ class OdooClient:
         try:
             response = session.post(self.endpoint, json=payload, timeout=self._timeout)
         except requests.RequestException as exc:
-            raise NoAnswer(f"odoo: {what} at {self.endpoint} got no answer ({_reason(exc)})") from None
+            raise NoAnswer(f"odoo: {what} at {self.endpoint} got no answer ({no_answer_reason(exc)})") from None
         if response.status_code in RETRY_STATUSES:
             raise TransientErpError(f"odoo: {what} at {self.endpoint} answered HTTP {response.status_code}")
         if response.status_code != 200:
@@ -115,11 +115,3 @@ class OdooClient:
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._password, "***") if self._password else text
-
-
-def _reason(exc: requests.RequestException) -> str:
-    if isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower():
-        return "timed out"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return "the answer was cut off"
-    return type(exc).__name__

@@ -8,12 +8,11 @@ after Odoo committed, a dropped connection) is therefore found on the next attem
 from __future__ import annotations
 
 import datetime as dt
-import random
-import time
 from typing import Any
 
-from erp_adapters.errors import NoAnswer, OrderRejected, TransientErpError
+from erp_adapters.errors import OrderRejected
 from erp_adapters.odoo.client import OdooClient, OdooRefused
+from erp_adapters.orders import find_else_create, order_note
 from records.orders import ShopOrder
 
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"  # Odoo stores naive UTC
@@ -31,23 +30,15 @@ def find_sale_order(client: OdooClient, reference: str) -> str | None:
 
 
 def push_sale_order(client: OdooClient, order: ShopOrder, reference: str, attempts: int, backoff: float) -> str:
-    """Find, else create; a create that failed in a way that may have reached Odoo is retried
-    after finding again. Raises OrderRejected for data Odoo refuses, TransientErpError when the
-    attempts run out."""
-    for attempt in range(1, attempts + 1):
-        found = find_sale_order(client, reference)
-        if found is not None:
-            return found
-        try:
-            return create_sale_order(client, order, reference)
-        except TransientErpError as exc:
-            if attempt == attempts:
-                raise
-            # A create that got no answer may still be running in Odoo: the next look-up waits as
-            # long again, so Odoo has had twice our time-out to commit it. Jitter spreads workers.
-            settle = client.timeout if isinstance(exc, NoAnswer) else 0.0
-            time.sleep(settle + backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
-    raise AssertionError("unreachable: the last attempt returns or raises")
+    """Find, else create (``erp_adapters.orders.find_else_create``). Raises OrderRejected for
+    data Odoo refuses, TransientErpError when the attempts run out."""
+    return find_else_create(
+        lambda: find_sale_order(client, reference),
+        lambda: create_sale_order(client, order, reference),
+        attempts=attempts,
+        backoff=backoff,
+        answer_wait=client.timeout,
+    )
 
 
 def create_sale_order(client: OdooClient, order: ShopOrder, reference: str) -> str:
@@ -56,7 +47,7 @@ def create_sale_order(client: OdooClient, order: ShopOrder, reference: str) -> s
         "client_order_ref": reference,
         "date_order": order.placed_at.astimezone(dt.UTC).strftime(ODOO_DATETIME),
         "order_line": _order_lines(client, order),
-        "note": _note(order),
+        "note": order_note(order),
     }
     try:
         new_id = client.execute_kw("sale.order", "create", [values], write=True)
@@ -97,12 +88,3 @@ def _order_lines(client: OdooClient, order: ShopOrder) -> list[list[Any]]:
         ]
         for line in order.lines
     ]
-
-
-def _note(order: ShopOrder) -> str:
-    parts = [f"Shop order {order.number}"]
-    if order.payment_method:
-        parts.append(f"payment: {order.payment_method}")
-    if order.shipping_method:
-        parts.append(f"shipping: {order.shipping_method}")
-    return "; ".join(parts)

@@ -10,17 +10,15 @@ database without the module, since Tryton refuses a read naming a field it does 
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from erp_adapters.values import Row, document_row, text
 from records.erp import Entity
 
 Record = dict[str, Any]
-Row = dict[str, str]
 _STAMPS = ("write_date", "create_date")
 _BARCODE_TYPES = ("ean", "upc")  # a variant may also carry brand codes, ISINs…: not its barcode
 
@@ -41,22 +39,6 @@ class Listing:
         """This listing without the optional fields whose module is not activated."""
         dropped = {field for field, module in self.optional if module not in activated}
         return replace(self, fields=tuple(f for f in self.fields if f not in dropped)) if dropped else self
-
-
-def text(value: Any) -> str:
-    """A Tryton value as the pipeline's text: '' for empty, '.' decimals, ISO dates (a datetime
-    as its date: documents are issued on a day)."""
-    if value is None or value is False:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, float):
-        value = Decimal(repr(value))
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 def related(record: Mapping[str, Any], path: str) -> Any:
@@ -125,17 +107,6 @@ def contact_row(record: Record) -> Row:
         "name": text(record.get("name")) or text(related(record, "party.name")),
         "email": value if kind == "email" else "",
         "phone": value if kind in ("phone", "mobile") else "",
-    }
-
-
-def document_row(number: Any, customer: Any, order_ref: Any, issued: Any, total: Any, lines: list[Row]) -> Row:
-    return {
-        "number": text(number),
-        "customer_code": text(customer),
-        "order_ref": text(order_ref),
-        "issued_on": text(issued),
-        "total": text(total),
-        "lines": json.dumps(lines, ensure_ascii=False),
     }
 
 

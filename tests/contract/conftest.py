@@ -6,10 +6,12 @@ the orders it holds, make it fail), so that one test states a rule for every ada
 - ``tryton``: the real trytond of ``tests.tryton.server`` (one copy of the seeded database for
   this test module), changed through its own JSON-RPC, and faulted through the loopback proxy
   of ``tests.integration.test_tryton_transport`` or a port nothing listens on;
-- ``odoo``: the fake Odoo of ``tests.fakes.odoo_server`` with its fault injection.
+- ``odoo``: the fake Odoo of ``tests.fakes.odoo_server`` with its fault injection;
+- ``holded``: the fake Holded of ``tests.fakes.holded_server`` with its fault injection.
 
 Where an ERP cannot do something the way another does, the harness says so in data
-(``look_back``, ``bad_cursor``, ``removals``) and the tests assert the documented behaviour.
+(``look_back``, ``full_listing``, ``bad_cursor``, ``removals``) and the tests assert the
+documented behaviour.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from erp_adapters.tryton.adapter import DEFAULT_LOOK_BACK as TRYTON_LOOK_BACK
 from erp_adapters.tryton.listings import LISTINGS
 from records.erp import Entity
 from records.orders import ShopOrder, ShopOrderLine
+from tests.fakes.holded_server import FakeHolded
 from tests.fakes.odoo_server import FakeOdoo
 from tests.integration.test_tryton_transport import Fault, FaultyProxy
 from tests.tryton.server import ADMIN_PASSWORD, TrytonServer, _free_port
@@ -52,6 +55,9 @@ class Harness(ABC):
     # None: a read to the end leaves nothing to re-read. Otherwise the adapter's documented
     # look-back: a delta re-reads the records touched that long before its cursor.
     look_back: ClassVar[dt.timedelta | None]
+    # True: the ERP cannot be asked what changed, so every fetch reads every record again and
+    # the pipeline's hash diff makes the unchanged ones free.
+    full_listing: ClassVar[bool] = False
     # What fetch does with a stored cursor whose values it cannot read: raise this adapter error,
     # or (None) ignore it and read everything again.
     bad_cursor: ClassVar[type[ErpError] | None]
@@ -425,7 +431,107 @@ class OdooHarness(Harness):
         return self.options(retries=0)
 
 
-HARNESSES: dict[str, type[Harness]] = {h.kind: h for h in (CsvHarness, TrytonHarness, OdooHarness)}
+class HoldedHarness(Harness):
+    """The fake Holded over real HTTP, four records a Holded page (so offsets matter), and the
+    customer C0001 (its ``customId``); generous time-outs (only the time-out fault uses a short
+    one). Holded lists cannot be asked what changed: every fetch reads everything."""
+
+    kind = "holded"
+    look_back = None
+    full_listing = True
+    bad_cursor = AdapterConfigError  # listing.py: a stored page or skip it cannot read
+    faults: ClassVar[dict[str, type[ErpError]]] = {
+        "wrong_key": AdapterConfigError,
+        "no_key": AdapterConfigError,
+        "entity_not_offered": AdapterConfigError,
+        "stopped_port": TransientErpError,
+        "http_500": TransientErpError,
+        "http_503": TransientErpError,
+        "rate_limited": TransientErpError,
+        "timeout": TransientErpError,
+        "reset": TransientErpError,
+        "truncated": TransientErpError,
+        "status_zero": TransientErpError,
+        "not_json": MalformedSource,
+        "repeat_page": MalformedSource,
+        "push_while_failing": TransientErpError,
+    }
+    secret = "Holded-Api-Key-Contract-6160"
+    READ = "GET /products"
+
+    def __init__(self, fake: FakeHolded) -> None:
+        self.fake = fake
+        fake.add_contact("Moda Levante SL", custom_id="C0001", code="B00000018")
+
+    def options(self, **overrides: Any) -> dict[str, Any]:
+        return {
+            "url": self.fake.url,
+            "password": self.secret,
+            "timeout": 10,
+            "retries": 2,
+            "backoff": 0.01,
+            **overrides,
+        }
+
+    def seed(self, count: int) -> list[str]:
+        prefix = f"HC{uuid.uuid4().hex[:6].upper()}"
+        skus = [f"{prefix}-{n}" for n in range(count)]
+        for n, sku in enumerate(skus):
+            self.fake.put_product(sku, f"Polo {sku}", 39.0 + n)
+        return skus
+
+    def change(self, sku: str) -> str:
+        product = self.fake.products[self.fake.product_id(sku)]
+        name = f"{product['name']} rebajado"
+        self.fake.put_product(sku, name, product["price"])
+        return name
+
+    def removals(self) -> dict[str, Callable[[str], None]]:
+        return {"deleted": self.fake.remove_product}
+
+    def keys(self) -> set[str]:
+        return {str(p["sku"]) for p in self.fake.products.values()}
+
+    def order(self, number: str) -> ShopOrder:
+        skus = sorted(self.keys()) or self.seed(1)
+        return ShopOrder(number, "C0001", PLACED_AT, (ShopOrderLine(skus[0], Decimal(2), Decimal("9.95"), "Polo"),))
+
+    def orders_in_erp(self, number: str) -> int:
+        return len(self.fake.documents_where("salesorder", desc=f"Shop order {number}"))
+
+    def provoke(self, fault: str) -> None:
+        fake = self.fake
+        try:
+            if fault == "wrong_key":
+                list(self.adapter(password=WRONG_SECRET).fetch(ENTITY, None, 10))
+            elif fault == "no_key":
+                create_adapter(self.kind, {k: v for k, v in self.options().items() if k != "password"})
+            elif fault == "entity_not_offered":
+                list(self.adapter().fetch(Entity.SALES_REPS, None, 10))
+            elif fault == "stopped_port":
+                list(self.adapter(url=f"http://127.0.0.1:{_free_port()}/api", retries=1).fetch(ENTITY, None, 10))
+            elif fault == "push_while_failing":
+                fake.schedule("http_500", call="GET /documents/salesorder", times=100)
+                order_sink(self.adapter(retries=1)).push_order(self.order("W-9"), "W-9")
+            elif fault == "repeat_page":  # the second page answered with the first
+                self.seed(2 * fake.page_size)
+                fake.schedule("repeat_page", call=self.READ, after=1)
+                list(self.adapter().fetch(ENTITY, None, 10))
+            else:
+                fake.retry_after = 0
+                fake.slow_seconds = 2.0
+                fake.schedule("timeout_after_commit" if fault == "timeout" else fault, call=self.READ, times=100)
+                timeout = 0.3 if fault == "timeout" else 10
+                list(self.adapter(retries=1, timeout=timeout).fetch(ENTITY, None, 10))
+        finally:
+            fake.calm()
+
+    def failing_options(self) -> dict[str, Any]:
+        self.fake.schedule("http_500", call=self.READ, times=100)
+        return self.options(retries=0)
+
+
+HARNESSES: dict[str, type[Harness]] = {h.kind: h for h in (CsvHarness, TrytonHarness, OdooHarness, HoldedHarness)}
 
 
 @pytest.fixture(params=sorted(HARNESSES))
@@ -435,6 +541,10 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
         yield CsvHarness(tmp_path)
     elif kind == "tryton":
         yield TrytonHarness(request.getfixturevalue("tryton_server"))
+    elif kind == "holded":
+        holded = FakeHolded(api_key=HoldedHarness.secret, page_size=4)
+        with holded.running():
+            yield HoldedHarness(holded)
     else:
         fake = FakeOdoo(password=OdooHarness.secret)
         with fake.running():

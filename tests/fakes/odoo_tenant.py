@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from services.tenants import add_tenant
-from tests.db import unit_of_work
+from tests.fakes.erp_tenant import erp_tenant
 from tests.fakes.odoo_server import FakeOdoo
 
 
@@ -21,9 +18,6 @@ def odoo_tenant(
     timeout: float,
     retries: int = 5,
 ) -> tuple[int, str]:
-    secret = f"ODOO_KEY_{uuid.uuid4().hex[:8].upper()}"
-    monkeypatch.setenv(secret, odoo.password)
-    slug = f"o-{uuid.uuid4().hex[:10]}"
     options = {
         "url": odoo.url,
         "db": odoo.db,
@@ -32,8 +26,4 @@ def odoo_tenant(
         "backoff": 0.01,
         "retries": retries,
     }
-    with unit_of_work(url) as session:
-        tenant = add_tenant(
-            session, slug, plan, erp_kind="odoo", erp_options=options, entities=entities, secret_name=secret
-        )
-        return tenant.id, slug
+    return erp_tenant(url, "odoo", options, odoo.password, monkeypatch, plan=plan, entities=entities)

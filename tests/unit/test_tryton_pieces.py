@@ -10,8 +10,8 @@ import pytest
 from erp_adapters.errors import AdapterConfigError
 from erp_adapters.registry import create_adapter
 from erp_adapters.tryton.codec import dumps, loads
-from erp_adapters.tryton.listings import text
 from erp_adapters.tryton.window import Window
+from erp_adapters.values import text
 
 NOW = dt.datetime(2026, 11, 25, 9, 0)
 FIVE = dt.timedelta(minutes=5)
