@@ -15,6 +15,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 import typer
 
 from cli import (
+    adapters,
     connection,
     console,
     credits,
@@ -54,3 +55,4 @@ app.command("reconcile")(sync.reconcile)
 app.command("export")(orders.export)
 app.command("deploy")(server.deploy)
 app.command("fields")(fields.fields)
+app.command("adapters")(adapters.adapters)

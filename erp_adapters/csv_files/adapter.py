@@ -241,4 +241,4 @@ def _mid_file(done: dict[str, str], drop_file: _DropFile, rows_done: int) -> Cur
     }
 
 
-register("csv_files", CsvFilesAdapter.from_options)
+register("csv_files", CsvFilesAdapter.from_options, CsvFilesAdapter.capabilities)

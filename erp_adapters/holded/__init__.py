@@ -5,4 +5,4 @@ from erp_adapters.registry import register
 
 __all__ = ["HoldedAdapter"]
 
-register("holded", HoldedAdapter.from_options)
+register("holded", HoldedAdapter.from_options, HoldedAdapter.capabilities)

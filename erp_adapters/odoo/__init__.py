@@ -5,4 +5,4 @@ from erp_adapters.registry import register
 
 __all__ = ["OdooAdapter"]
 
-register("odoo", OdooAdapter.from_options)
+register("odoo", OdooAdapter.from_options, OdooAdapter.capabilities)

@@ -5,4 +5,4 @@ from erp_adapters.tryton.adapter import TrytonAdapter
 
 __all__ = ["TrytonAdapter"]
 
-register("tryton", TrytonAdapter.from_options)
+register("tryton", TrytonAdapter.from_options, TrytonAdapter.capabilities)

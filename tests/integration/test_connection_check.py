@@ -1,5 +1,5 @@
 """`erp-sync connection check` beyond the fixtures' shapes: a server ERP read through its API (a
-fake Odoo over HTTP), UTF-16 and tab-separated text under a .txt name, a workbook, a wrong
+fake Odoo and a fake Holded over HTTP), UTF-16 and tab-separated text under a .txt name, a workbook, a wrong
 declared encoding; and `connection set` when the folder moves. Nothing the check reads is written."""
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from services.tenants import add_tenant
 from shop.models import ProductVariant, QuarantinedRecord, SyncCursor, Tenant
 from tests.cli_helpers import invoke
 from tests.db import session_factory, unit_of_work
+from tests.fakes.holded_server import FakeHolded
+from tests.fakes.holded_tenant import holded_tenant
 from tests.fakes.odoo_server import FakeOdoo
 from tests.fakes.odoo_tenant import odoo_tenant
 
@@ -42,6 +44,33 @@ def test_a_server_erp_is_checked_through_its_api(pg_url: str, monkeypatch: pytes
     assert written_anything(pg_url, tenant_id) == 0
     shown = invoke(pg_url, f"connection show {slug}").stdout
     assert 'adapter = "odoo"' in shown and odoo.password not in shown
+
+
+def test_every_entity_holded_offers_is_checked_and_nothing_written(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holded = FakeHolded(page_size=1)
+    holded.put_product("POL", "Polo", 29.9, variants=[{"sku": "POL-S", "price": 29.9}, {"sku": "POL-M", "price": 31}])
+    customer = holded.add_contact("Moda Levante SL", custom_id="C0001", code="B00000018")
+    holded.add_person(customer, "Lucía Pérez")
+    product, medium = holded.variant_id("POL-M")
+    holded.set_stock(holded.add_warehouse("Central"), product, 4, variant_id=medium)
+    line = [{"name": "Polo M", "units": 2, "price": 31, "sku": "POL-M"}]
+    holded.add_document("invoice", customer, number="F00001", date=1_764_000_000, lines=line)
+    groups = ["products", "stock", "customers", "invoices", "pending_orders"]
+    with holded.running():
+        tenant_id, slug = holded_tenant(pg_url, holded, monkeypatch, plan="starter", entities=groups)
+        report = json.loads(invoke(pg_url, f"connection check {slug} --json").stdout)
+        shown = invoke(pg_url, f"connection show {slug}").stdout
+    checked = {entity["entity"]: entity for entity in report["entities"]}
+    assert report["problems"] == []
+    assert sorted(row["sku"] for row in checked["products"]["rows"]) == ["POL-M", "POL-S"]
+    assert [(r["sku"], r["warehouse"]) for r in checked["stock"]["rows"]] == [("POL-M", "Central")]
+    assert [row["customer_code"] for row in checked["contacts"]["rows"]] == ["C0001"]
+    assert [row["customer_code"] for row in checked["invoices"]["rows"]] == ["C0001"]
+    assert checked["pending_orders"]["rows"] == [] and checked["delivery_notes"]["rows"] == []
+    assert written_anything(pg_url, tenant_id) == 0
+    assert 'adapter = "holded"' in shown and holded.api_key not in shown
 
 
 def csv_tenant(url: str, folder: Path, options: dict[str, object]) -> tuple[int, str]:
