@@ -1,9 +1,11 @@
-"""The ``odoo`` adapter: sends shop orders to Odoo and imports its product variants, customers
-and contacts, over JSON-RPC.
+"""The ``odoo`` adapter: sends shop orders to Odoo and imports its product variants, stock,
+customers and contacts, invoices and credit notes, delivery notes and pending orders, over
+JSON-RPC or, from Odoo 19, the JSON-2 API.
 
-Options: ``url`` (Odoo's base URL), ``db``, ``username`` (the API user), and optionally
-``timeout`` (seconds per call, default 30), ``retries`` (default 5) and ``backoff`` (seconds,
-default 0.5). The password or API key comes from the tenant's secret, never from its options.
+Options: ``url`` (Odoo's base URL), ``db``, ``protocol`` (``jsonrpc``, the default, or
+``json2``), ``username`` (the API user; JSON-RPC only), and optionally ``timeout`` (seconds per
+call, default 30), ``retries`` (default 5) and ``backoff`` (seconds, default 0.5). The password
+or API key comes from the tenant's secret, never from its options.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Any, ClassVar
 
 from erp_adapters.base import Capability
 from erp_adapters.errors import AdapterConfigError
-from erp_adapters.odoo.client import OdooClient
+from erp_adapters.odoo.client import JsonRpcClient, OdooClient
+from erp_adapters.odoo.json2 import Json2Client
 from erp_adapters.odoo.partners import CONTACTS, CUSTOMERS
 from erp_adapters.odoo.products import PRODUCTS
 from erp_adapters.odoo.push import find_sale_order, push_sale_order
@@ -21,6 +24,8 @@ from erp_adapters.odoo.reading import OdooSource, count_changed, source_pages
 from erp_adapters.options import Options
 from records.erp import Cursor, Entity, Page, ValueRules
 from records.orders import ShopOrder
+
+PROTOCOLS = ("jsonrpc", "json2")
 
 
 class OdooAdapter:
@@ -37,19 +42,21 @@ class OdooAdapter:
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> OdooAdapter:
         given = Options("odoo", options)
-        given.require(("url", "db", "username"), "option {} is required")
+        protocol = str(options.get("protocol") or "jsonrpc")
+        if protocol not in PROTOCOLS:
+            raise AdapterConfigError(f"odoo: option 'protocol' must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+        given.require(("url", "db", *(("username",) if protocol == "jsonrpc" else ())), "option {} is required")
         given.require(("password",), "no password: give the tenant --secret-name with the API key's name")
-        timeout = given.number("timeout", 30.0)
-        retries = given.count("retries", 5)
-        backoff = given.number("backoff", 0.5)
-        client = OdooClient(
-            given.url("url"),
-            given.text("db"),
-            given.text("username"),
-            given.text("password"),
-            timeout=timeout,
-            retries=retries,
-            backoff=backoff,
+        url, db, key = given.url("url"), given.text("db"), given.text("password")
+        timeout, retries, backoff = (
+            given.number("timeout", 30.0),
+            given.count("retries", 5),
+            given.number("backoff", 0.5),
+        )
+        client: OdooClient = (
+            Json2Client(url, db, key, timeout=timeout, retries=retries, backoff=backoff)
+            if protocol == "json2"
+            else JsonRpcClient(url, db, given.text("username"), key, timeout=timeout, retries=retries, backoff=backoff)
         )
         return cls(client, push_attempts=retries, backoff=backoff)
 

@@ -1,4 +1,9 @@
-"""Odoo's JSON-RPC transport: ``POST /jsonrpc``, login once, then ``object.execute_kw`` calls.
+"""Odoo's two external APIs behind one interface (``OdooClient``), chosen per tenant:
+
+- JSON-RPC (``JsonRpcClient``): ``POST /jsonrpc``, login once, then ``object.execute_kw`` calls;
+  deprecated since Odoo 19, to be removed in Odoo 22;
+- JSON-2 (``erp_adapters/odoo/json2.py``): ``POST /json/2/<model>/<method>`` with the API key as
+  a bearer token, Odoo 19 and later.
 
 Network faults are retried here, by urllib3's ``Retry`` on the HTTP session: back-off with
 jitter, ``Retry-After`` honoured on 429, retries on 500/502/503/504 and dropped connections.
@@ -15,7 +20,7 @@ later attempt may fix. The password never appears in a message.
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
@@ -31,7 +36,36 @@ class OdooRefused(ErpError):
     """Odoo refused the call because of the data sent (its message says what to fix)."""
 
 
-class OdooClient:
+class OdooClient(Protocol):
+    @property
+    def timeout(self) -> float:
+        """Seconds each call waits for Odoo's answer."""
+        ...
+
+    def execute_kw(
+        self, model: str, method: str, args: list[Any], kwargs: dict[str, Any] | None = None, *, write: bool = False
+    ) -> Any:
+        """Call ``model.method(*args, **kwargs)`` as the API user; ``write=True`` for calls that
+        change data (never retried blindly after the request may have reached Odoo)."""
+        ...
+
+
+def sessions(retries: int, backoff: float) -> tuple[requests.Session, requests.Session]:
+    """A session for reads, retried on faults, and one for writes, retried only on what Odoo
+    cannot have processed (a 429, a refused connection)."""
+    reads = retrying_session(retry_policy(total=retries, statuses=RETRY_STATUSES, backoff=backoff))
+    writes = retrying_session(retry_policy(total=retries, statuses=(429,), backoff=backoff, read=0, other=0))
+    return reads, writes
+
+
+def odoo_error(what: str, name: str, message: str) -> ErpError:
+    """Odoo's exception, by its qualified name, as an adapter error of one line."""
+    if name in REFUSALS:
+        return OdooRefused(message.splitlines()[0] if message else name)
+    return TransientErpError(f"odoo: {what} failed: {name or 'error'}: {(message.splitlines() or [''])[0]}")
+
+
+class JsonRpcClient:
     def __init__(
         self,
         url: str,
@@ -49,8 +83,7 @@ class OdooClient:
         self._timeout = timeout
         self._uid: int | None = None
         self._ids = itertools.count(1)
-        self._reads = retrying_session(retry_policy(total=retries, statuses=RETRY_STATUSES, backoff=backoff))
-        self._writes = retrying_session(retry_policy(total=retries, statuses=(429,), backoff=backoff, read=0, other=0))
+        self._reads, self._writes = sessions(retries, backoff)
 
     @property
     def timeout(self) -> float:
@@ -107,11 +140,9 @@ class OdooClient:
         data = error.get("data") or {}
         name = str(data.get("name", ""))
         message = self._scrub(str(data.get("message") or error.get("message") or "unknown error"))
-        if name in REFUSALS:
-            return OdooRefused(message.splitlines()[0] if message else name)
         if name == "odoo.exceptions.AccessDenied":
             return AdapterConfigError(f"odoo: access denied for user '{self.username}' on database '{self.db}'")
-        return TransientErpError(f"odoo: {what} failed: {name or 'error'}: {message.splitlines()[0]}")
+        return odoo_error(what, name, message)
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._password, "***") if self._password else text

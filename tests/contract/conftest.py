@@ -6,7 +6,8 @@ the orders it holds, make it fail), so that one test states a rule for every ada
 - ``tryton``: the real trytond of ``tests.tryton.server`` (one copy of the seeded database for
   this test module), changed through its own JSON-RPC, and faulted through the loopback proxy
   of ``tests.integration.test_tryton_transport`` or a port nothing listens on;
-- ``odoo``: the fake Odoo of ``tests.fakes.odoo_server`` with its fault injection;
+- ``odoo`` and ``odoo-json2``: the fake Odoo of ``tests.fakes.odoo_server`` with its fault
+  injection, over JSON-RPC and over the JSON-2 API;
 - ``holded``: the fake Holded of ``tests.fakes.holded_server`` with its fault injection.
 
 Where an ERP cannot do something the way another does, the harness says so in data
@@ -51,7 +52,8 @@ PLACED_AT = dt.datetime(2026, 11, 20, 10, 30, tzinfo=dt.UTC)
 class Harness(ABC):
     """An adapter and its ERP, as the contract tests see them (records keyed by their SKU)."""
 
-    kind: ClassVar[str]
+    kind: ClassVar[str]  # the adapter's name
+    label: ClassVar[str] = ""  # the harness's test id, when one adapter has several (else its kind)
     # None: a read to the end leaves nothing to re-read. Otherwise the adapter's documented
     # look-back: a delta re-reads the records touched that long before its cursor.
     look_back: ClassVar[dt.timedelta | None]
@@ -431,6 +433,17 @@ class OdooHarness(Harness):
         return self.options(retries=0)
 
 
+class OdooJson2Harness(OdooHarness):
+    """The same fake Odoo spoken to over the JSON-2 API (Odoo 19): the API key as a bearer token."""
+
+    label = "odoo-json2"
+
+    def options(self, **overrides: Any) -> dict[str, Any]:
+        fake = self.fake
+        settings = {"url": fake.url, "db": fake.db, "protocol": "json2", "password": self.secret}
+        return {**settings, "timeout": 10, "retries": 2, "backoff": 0.01, **overrides}
+
+
 class HoldedHarness(Harness):
     """The fake Holded over real HTTP, four records a Holded page (so offsets matter), and the
     customer C0001 (its ``customId``); generous time-outs (only the time-out fault uses a short
@@ -531,21 +544,24 @@ class HoldedHarness(Harness):
         return self.options(retries=0)
 
 
-HARNESSES: dict[str, type[Harness]] = {h.kind: h for h in (CsvHarness, TrytonHarness, OdooHarness, HoldedHarness)}
+HARNESSES: dict[str, type[Harness]] = {
+    h.label or h.kind: h for h in (CsvHarness, TrytonHarness, OdooHarness, OdooJson2Harness, HoldedHarness)
+}
 
 
 @pytest.fixture(params=sorted(HARNESSES))
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
-    kind = request.param
-    if kind == "csv_files":
+    label = request.param
+    if label == "csv_files":
         yield CsvHarness(tmp_path)
-    elif kind == "tryton":
+    elif label == "tryton":
         yield TrytonHarness(request.getfixturevalue("tryton_server"))
-    elif kind == "holded":
+    elif label == "holded":
         holded = FakeHolded(api_key=HoldedHarness.secret, page_size=4)
         with holded.running():
             yield HoldedHarness(holded)
     else:
+        odoo_harness = OdooJson2Harness if label == OdooJson2Harness.label else OdooHarness
         fake = FakeOdoo(password=OdooHarness.secret)
         with fake.running():
-            yield OdooHarness(fake)
+            yield odoo_harness(fake)

@@ -1,7 +1,12 @@
-"""A fake Odoo on loopback: real HTTP, Odoo's JSON-RPC envelopes, sale orders kept in memory.
+"""A fake Odoo on loopback: real HTTP, sale orders kept in memory, spoken to over JSON-RPC or
+the JSON-2 API of Odoo 19.
 
-It answers ``common.login`` and ``object.execute_kw`` on ``sale.order``, ``res.partner`` and
-``product.product`` the way Odoo does (including its error envelope), and can be told to fail:
+Over JSON-RPC it answers ``common.login`` and ``object.execute_kw`` the way Odoo does (including
+its error envelope); over JSON-2, ``POST /json/2/<model>/<method>`` with the API key as a bearer
+token, the parameters named in the body, the value as the answer, and an error as Odoo's
+``{"name", "message", "arguments", "context", "debug"}`` with the exception's own status (422 for
+a ``UserError``, 403 for an ``AccessError``, 401 for a wrong key). Either way it can be told to
+fail, call by call (``model.method``):
 
 - ``timeout_after_commit``: do the work, then answer later than the client waits;
 - ``commit_late``: start the work, commit it after ``slow_seconds`` and then answer (a busy Odoo:
@@ -30,11 +35,11 @@ import struct
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 
 FAULTS = (
     "timeout_after_commit",
@@ -221,17 +226,17 @@ class FakeOdoo:
                     draw -= rate
         return None
 
-    def reshape(self, call: str, fault: str | None, answer: dict[str, Any]) -> dict[str, Any]:
+    def reshape(self, call: str, fault: str | None, answer: Any, shape: _Shape) -> Any:
         """The answer as a faulty Odoo would give it; a sound answer is kept for repeat_page."""
-        records = answer.get("result")
+        records = shape.records(answer)
         with self._lock:
             if fault == "repeat_page" and call in self._answers:
                 return self._answers[call]
             self._answers[call] = answer
         if fault == "result_dict" and isinstance(records, list):
-            return {"result": {str(record["id"]): record for record in records}}
+            return shape.wrap({str(record["id"]): record for record in records})
         if fault == "no_ids" and isinstance(records, list):
-            return {"result": [{k: v for k, v in record.items() if k != "id"} for record in records]}
+            return shape.wrap([{k: v for k, v in record.items() if k != "id"} for record in records])
         return answer
 
     # -- Odoo's behaviour ------------------------------------------------------------------------
@@ -248,6 +253,19 @@ class FakeOdoo:
             raise OdooError("odoo.exceptions.AccessDenied", "Access Denied")
         with self._lock:
             return self._execute(model, call, call_args, kwargs)
+
+    def json2(self, key: str, database: str | None, model: str, method: str, body: dict[str, Any]) -> Any:
+        """A JSON-2 call: the API key is the bearer token, the body names the parameters."""
+        if key != self.password:
+            raise OdooError("werkzeug.exceptions.Unauthorized", "Invalid apikey")
+        if database not in (None, self.db):
+            raise OdooError("werkzeug.exceptions.NotFound", f"database {database!r} not found")
+        params = dict(body)
+        params.pop("context", None)
+        first = params.pop({"read": "ids", "create": "vals_list"}.get(method, "domain"), [])
+        with self._lock:
+            answer = self._execute(model, method, [first], params)
+        return [answer] if method == "create" else answer  # create answers the new records' ids
 
     def _execute(self, model: str, call: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         if (model, call) == ("sale.order", "search_read"):
@@ -308,6 +326,68 @@ def _matches(row: dict[str, Any], domain: list[Any]) -> bool:
     return all(tests[operator](row.get(name), value) for name, operator, value in domain)
 
 
+JSON2 = "/json/2/"
+# odoo.exceptions' http_status, which the JSON-2 API answers an error with (500 for the others).
+JSON2_STATUSES = {
+    "odoo.exceptions.UserError": 422,
+    "odoo.exceptions.ValidationError": 422,
+    "odoo.exceptions.AccessError": 403,
+    "odoo.exceptions.MissingError": 404,
+    "werkzeug.exceptions.Unauthorized": 401,
+    "werkzeug.exceptions.NotFound": 404,
+}
+
+
+class _Shape(Protocol):
+    """How a protocol wraps a method's value, and an error."""
+
+    def result(self, value: Any) -> Any: ...
+
+    def error(self, exc: OdooError) -> tuple[int, Any]: ...
+
+    def records(self, answer: Any) -> Any: ...
+
+    def wrap(self, records: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class _JsonRpc:
+    request_id: Any
+
+    def result(self, value: Any) -> Any:
+        return {"jsonrpc": "2.0", "id": self.request_id, "result": value}
+
+    def error(self, exc: OdooError) -> tuple[int, Any]:
+        debug = f"Traceback ...\n{exc.name}: {exc}"
+        data = {"name": exc.name, "message": exc.message, "debug": debug}
+        return 200, {
+            "jsonrpc": "2.0",
+            "id": self.request_id,
+            "error": {"code": 200, "message": "Odoo Server Error", "data": data},
+        }
+
+    def records(self, answer: Any) -> Any:
+        return answer.get("result") if isinstance(answer, dict) else None
+
+    def wrap(self, records: Any) -> Any:
+        return self.result(records)
+
+
+class _Json2:
+    def result(self, value: Any) -> Any:
+        return value
+
+    def error(self, exc: OdooError) -> tuple[int, Any]:
+        body = {"name": exc.name, "message": exc.message, "arguments": [exc.message], "context": {}}
+        return JSON2_STATUSES.get(exc.name, 500), {**body, "debug": f"Traceback ...\n{exc.name}: {exc}"}
+
+    def records(self, answer: Any) -> Any:
+        return answer
+
+    def wrap(self, records: Any) -> Any:
+        return records
+
+
 class _Handler(BaseHTTPRequestHandler):
     odoo: FakeOdoo
 
@@ -315,13 +395,24 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def do_POST(self) -> None:
-        if self.path != "/jsonrpc":
+        if self.path == "/jsonrpc":
+            request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            params = request["params"]
+            service, method, args = params["service"], params["method"], params["args"]
+            call = f"{args[3]}.{args[4]}" if service == "object" else f"{service}.{method}"
+            self._serve(call, lambda: self.odoo.dispatch(service, method, args), _JsonRpc(request.get("id")))
+        elif self.path.startswith(JSON2):
+            model, _, method = self.path.removeprefix(JSON2).partition("/")
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+            key = self.headers.get("Authorization", "").removeprefix("bearer ")
+            database = self.headers.get("X-Odoo-Database")
+            self._serve(f"{model}.{method}", lambda: self.odoo.json2(key, database, model, method, body), _Json2())
+        else:
             self._send(404, {"error": "not found"})
-            return
-        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        params = request["params"]
-        service, method, args = params["service"], params["method"], params["args"]
-        call = f"{args[3]}.{args[4]}" if service == "object" else f"{service}.{method}"
+
+    def _serve(self, call: str, run: Callable[[], Any], shape: _Shape) -> None:
+        """Answer one call, or fail it the way it was told to; ``shape`` wraps an answer or an
+        error the way the protocol does."""
         self.odoo.arrived(call)
         fault = self.odoo.fault_for(call)
         if fault == "reset":
@@ -341,33 +432,27 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "commit_late":
             time.sleep(self.odoo.slow_seconds)
         try:
-            answer: dict[str, Any] = {"result": self.odoo.dispatch(service, method, args)}
+            status, answer = 200, shape.result(run())
         except OdooError as exc:
-            answer = {
-                "error": {
-                    "code": 200,
-                    "message": "Odoo Server Error",
-                    "data": {"name": exc.name, "message": exc.message, "debug": f"Traceback ...\n{exc.name}: {exc}"},
-                }
-            }
-        answer = self.odoo.reshape(call, fault, answer)
+            status, answer = shape.error(exc)
+        answer = self.odoo.reshape(call, fault, answer, shape)
         if fault == "truncated":
-            self._send_truncated({"jsonrpc": "2.0", "id": request.get("id"), **answer})
+            self._send_truncated(status, answer)
             return
         if fault == "timeout_after_commit":
             time.sleep(self.odoo.slow_seconds)
         if fault == "hold_after_commit":
             self.odoo.held.set()
             self.odoo.release.wait(30)
-        self._send(200, {"jsonrpc": "2.0", "id": request.get("id"), **answer})
+        self._send(status, answer)
 
-    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         self._send_bytes(status, json.dumps(body).encode(), "application/json", headers)
 
-    def _send_truncated(self, body: dict[str, Any]) -> None:
+    def _send_truncated(self, status: int, body: Any) -> None:
         payload = json.dumps(body).encode()
         try:
-            self.send_response(200)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
