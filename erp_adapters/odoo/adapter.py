@@ -16,22 +16,33 @@ from typing import Any, ClassVar
 from erp_adapters.base import Capability
 from erp_adapters.errors import AdapterConfigError
 from erp_adapters.odoo.client import JsonRpcClient, OdooClient
+from erp_adapters.odoo.documents import DELIVERY_NOTES, INVOICES, PENDING_ORDERS
 from erp_adapters.odoo.json2 import Json2Client
 from erp_adapters.odoo.partners import CONTACTS, CUSTOMERS
 from erp_adapters.odoo.products import PRODUCTS
 from erp_adapters.odoo.push import find_sale_order, push_sale_order
 from erp_adapters.odoo.reading import OdooSource, count_changed, source_pages
+from erp_adapters.odoo.stock import FIELDS as STOCK_FIELDS
+from erp_adapters.odoo.stock import stock_pages
 from erp_adapters.options import Options
 from records.erp import Cursor, Entity, Page, ValueRules
 from records.orders import ShopOrder
 
 PROTOCOLS = ("jsonrpc", "json2")
+SOURCES = {
+    Entity.PRODUCTS: PRODUCTS,
+    Entity.CUSTOMERS: CUSTOMERS,
+    Entity.CONTACTS: CONTACTS,
+    Entity.INVOICES: INVOICES,
+    Entity.DELIVERY_NOTES: DELIVERY_NOTES,
+    Entity.PENDING_ORDERS: PENDING_ORDERS,
+}
 
 
 class OdooAdapter:
     name: ClassVar[str] = "odoo"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.PUSH_ORDERS, Capability.PRODUCTS, Capability.CUSTOMERS, Capability.CONTACTS, Capability.DELTA}
+        {*(Capability(str(entity)) for entity in (*SOURCES, Entity.STOCK)), Capability.PUSH_ORDERS, Capability.DELTA}
     )
 
     def __init__(self, client: OdooClient, *, push_attempts: int = 5, backoff: float = 0.5) -> None:
@@ -67,22 +78,22 @@ class OdooAdapter:
         return push_sale_order(self.client, order, idempotency_key, self._push_attempts, self._backoff)
 
     def fetch(self, entity: Entity, since: Cursor | None, page_size: int) -> Iterator[Page]:
+        if entity == Entity.STOCK:  # summed per warehouse: read whole, whatever the cursor
+            return stock_pages(self.client, page_size)
         return source_pages(self.client, _source(entity), since, page_size)
 
     def snapshot(self, entity: Entity, page_size: int) -> Iterator[Page]:
-        return source_pages(self.client, _source(entity), None, page_size)
+        return self.fetch(entity, None, page_size)
 
     def estimate(self, entity: Entity, since: Cursor | None) -> int | None:
-        return count_changed(self.client, _source(entity), since)
+        return None if entity == Entity.STOCK else count_changed(self.client, _source(entity), since)
 
     def rules_for(self, entity: Entity) -> ValueRules:
         return ValueRules()  # typed values from the ERP's API: nothing to declare
 
     def fields_for(self, entity: Entity, columns: Sequence[str]) -> dict[str, str]:
-        return {field: column for field, column in _source(entity).fields.items() if column in columns}
-
-
-SOURCES = {Entity.PRODUCTS: PRODUCTS, Entity.CUSTOMERS: CUSTOMERS, Entity.CONTACTS: CONTACTS}
+        fields = STOCK_FIELDS if entity == Entity.STOCK else _source(entity).fields
+        return {field: column for field, column in fields.items() if column in columns}
 
 
 def _source(entity: Entity) -> OdooSource:
@@ -90,4 +101,4 @@ def _source(entity: Entity) -> OdooSource:
         return SOURCES[entity]
     except KeyError:
         imported = ", ".join(SOURCES)
-        raise AdapterConfigError(f"odoo: importing {entity} is not supported yet ({imported} are)") from None
+        raise AdapterConfigError(f"odoo: importing {entity} is not offered ({imported} and stock are)") from None

@@ -413,7 +413,7 @@ class OdooHarness(Harness):
             elif fault == "no_password":
                 create_adapter(self.kind, {k: v for k, v in self.options().items() if k != "password"})
             elif fault == "entity_not_offered":
-                list(self.adapter().fetch(Entity.INVOICES, None, 10))
+                list(self.adapter().fetch(Entity.SALES_REPS, None, 10))
             elif fault == "stopped_port":
                 list(self.adapter(url=f"http://127.0.0.1:{_free_port()}", retries=1).fetch(ENTITY, None, 10))
             elif fault == "push_while_failing":

@@ -79,6 +79,7 @@ class OdooError(Exception):
 class FakeOdoo:
     db: str = "shop"
     login: str = "api"
+    protocol: str = "jsonrpc"  # what the adapters a test builds for it speak; it serves both
     password: str = "odoo-api-key-1234"
     partners: dict[str, int] = field(default_factory=dict)  # companies: ref -> id
     partner_records: dict[int, dict[str, Any]] = field(default_factory=dict)  # res.partner records by id
@@ -93,6 +94,9 @@ class FakeOdoo:
     stamps: list[tuple[str, float]] = field(default_factory=list)  # (call, time.monotonic() on arrival)
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
+    # Other models' records by id, as search_read answers them: warehouses, quants, invoices and
+    # their lines, pickings and their moves, confirmed sale orders and their lines.
+    tables: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -119,8 +123,26 @@ class FakeOdoo:
 
     def _put_partner(self, **fields: Any) -> int:
         partner_id = 100 + len(self.partner_records)
-        self.partner_records[partner_id] = {"id": partner_id, "write_date": _now(), **fields}
+        # A person's commercial partner is their company; a company's is itself.
+        company = fields["parent_id"] or [partner_id, fields["name"]]
+        record = {"id": partner_id, "write_date": _now(), "commercial_partner_id": list(company), **fields}
+        self.partner_records[partner_id] = record
         return partner_id
+
+    def put(self, model: str, **fields: Any) -> int:
+        """Create a record of ``model`` (stamped now; many2one fields given as ``[id, name]``)."""
+        with self._lock:
+            record_id = next(self._product_ids)
+            self.tables.setdefault(model, {})[record_id] = {"id": record_id, "write_date": _now(), **fields}
+            return record_id
+
+    def link(self, model: str, record_id: int) -> list[Any]:
+        """``[id, display name]``, as Odoo answers a many2one to the record."""
+        if model == "res.partner":
+            return [record_id, self.partner_records[record_id]["name"]]
+        if model == "product.product":
+            return [record_id, self.variants[record_id]["name"]]
+        return [record_id, self.tables[model][record_id]["name"]]
 
     def add_product(self, default_code: str) -> None:
         self.products[default_code] = next(self._product_ids)
@@ -268,6 +290,13 @@ class FakeOdoo:
         return [answer] if method == "create" else answer  # create answers the new records' ids
 
     def _execute(self, model: str, call: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        # Confirmed sale orders are seeded in the tables, and asked for by state; pushed ones are not.
+        asks_state = call != "read" and any(term[0] == "state" for term in args[0])
+        if model in self.tables and (model != "sale.order" or asks_state):
+            return self._table(model, call, args, kwargs)
+        if (model, call) == ("sale.order", "read") and "sale.order" in self.tables:
+            pushed = [{"id": o.id, "name": o.name, "client_order_ref": o.client_order_ref} for o in self.sale_orders]
+            return self._table(model, call, args, kwargs) + [o for o in pushed if o["id"] in args[0]]
         if (model, call) == ("sale.order", "search_read"):
             found = [o for o in self.sale_orders if _matches(o.__dict__, args[0])]
             return [{"id": o.id, "name": o.name} for o in found[: kwargs.get("limit") or None]]
@@ -289,9 +318,22 @@ class FakeOdoo:
             rows = [self.variants.get(pid, {"id": pid, "default_code": code}) for code, pid in self.products.items()]
             found = sorted((r for r in rows if _matches(r, args[0])), key=lambda r: r["id"])
             return [{k: r.get(k, False) for k in kwargs["fields"]} for r in found][: kwargs.get("limit") or None]
+        if (model, call) == ("product.product", "read"):
+            found = [self.variants[pid] for pid in args[0] if pid in self.variants]
+            return [{"id": r["id"], **{k: r.get(k, False) for k in kwargs["fields"]}} for r in found]
         if (model, call) == ("product.product", "search_count"):
             return sum(_matches(r, args[0]) for r in self.variants.values())
         raise OdooError("builtins.AttributeError", f"The method '{call}' does not exist on the model '{model}'")
+
+    def _table(self, model: str, call: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        rows = sorted(self.tables.get(model, {}).values(), key=lambda r: r["id"])
+        found = [r for r in rows if (r["id"] in args[0] if call == "read" else _matches(r, args[0]))]
+        if call == "search_count":
+            return len(found)
+        if call not in ("search_read", "read"):
+            raise OdooError("builtins.AttributeError", f"The method '{call}' does not exist on the model '{model}'")
+        fields = ["id", *kwargs.get("fields", [])]
+        return [{k: r.get(k, False) for k in fields} for r in found][: kwargs.get("limit") or None]
 
     def _create(self, values: dict[str, Any]) -> int:
         ref = next((r for r, pid in self.partners.items() if pid == values["partner_id"]), None)
@@ -315,7 +357,8 @@ def _now() -> str:
 
 
 def _matches(row: dict[str, Any], domain: list[Any]) -> bool:
-    """Odoo's domain for the leaves the adapter uses: (field, operator, value), all ANDed."""
+    """Odoo's domain for the leaves the adapter uses: (field, operator, value), all ANDed. A
+    many2one compares by its id; a dotted field (``location_id.usage``) is stored flat."""
     tests = {
         "=": lambda have, want: have == want,
         "!=": lambda have, want: have != want,
@@ -323,7 +366,13 @@ def _matches(row: dict[str, Any], domain: list[Any]) -> bool:
         ">": lambda have, want: have is not None and have > want,
         ">=": lambda have, want: have is not None and have >= want,
     }
-    return all(tests[operator](row.get(name), value) for name, operator, value in domain)
+    return all(tests[operator](_value(row.get(name)), value) for name, operator, value in domain)
+
+
+def _value(field_value: Any) -> Any:
+    if isinstance(field_value, list) and len(field_value) == 2 and isinstance(field_value[0], int):
+        return field_value[0]
+    return field_value
 
 
 JSON2 = "/json/2/"

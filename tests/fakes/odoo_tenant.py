@@ -17,6 +17,7 @@ def odoo_tenant(
     entities: list[str],
     timeout: float,
     retries: int = 5,
+    protocol: str = "jsonrpc",
 ) -> tuple[int, str]:
     options = {
         "url": odoo.url,
@@ -25,5 +26,6 @@ def odoo_tenant(
         "timeout": timeout,
         "backoff": 0.01,
         "retries": retries,
+        "protocol": protocol,
     }
     return erp_tenant(url, "odoo", options, odoo.password, monkeypatch, plan=plan, entities=entities)

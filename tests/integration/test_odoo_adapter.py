@@ -1,4 +1,5 @@
-"""The Odoo adapter against a fake Odoo speaking JSON-RPC over real HTTP on loopback."""
+"""The Odoo adapter against a fake Odoo over real HTTP on loopback, each test over JSON-RPC and
+over the JSON-2 API."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from tests.fakes.odoo_server import FakeOdoo
 TIMEOUT = 0.2  # seconds the client waits for an answer; the fake's slow answers take 1 s
 
 
-@pytest.fixture
-def odoo() -> Iterator[FakeOdoo]:
-    fake = FakeOdoo()
+@pytest.fixture(params=["jsonrpc", "json2"])
+def odoo(request: pytest.FixtureRequest) -> Iterator[FakeOdoo]:
+    fake = FakeOdoo(protocol=request.param)
     fake.add_partner("C0001")
     for sku in ("SKU-1", "SKU-2"):
         fake.add_product(sku)
@@ -31,6 +32,7 @@ def odoo() -> Iterator[FakeOdoo]:
 
 def adapter_for(fake: FakeOdoo, **options: object) -> OdooAdapter:
     settings = {"url": fake.url, "db": fake.db, "username": fake.login, "password": fake.password}
+    settings["protocol"] = fake.protocol
     settings.update({"timeout": TIMEOUT, "backoff": 0.01, **options})
     adapter = create_adapter("odoo", settings)
     assert isinstance(adapter, OdooAdapter)
@@ -128,7 +130,8 @@ def test_an_erp_that_keeps_failing_is_a_transient_error_without_the_secret(odoo:
 
 
 def test_a_wrong_password_is_a_set_up_error_that_does_not_echo_it(odoo: FakeOdoo) -> None:
-    with pytest.raises(AdapterConfigError, match="login refused for user 'api'") as caught:
+    refused = {"jsonrpc": "login refused for user 'api'", "json2": "the API key was refused on database 'shop'"}
+    with pytest.raises(AdapterConfigError, match=refused[odoo.protocol]) as caught:
         adapter_for(odoo, password="wrong-key-5678").find_order("W-7")
     assert "wrong-key-5678" not in str(caught.value)
 
@@ -159,6 +162,12 @@ def test_an_unreachable_odoo_is_transient() -> None:
         adapter.find_order("W-8")
 
 
-def test_entities_odoo_cannot_give_yet_are_one_line(odoo: FakeOdoo) -> None:
-    with pytest.raises(AdapterConfigError, match=r"importing invoices is not supported yet \(products, customers"):
-        adapter_for(odoo).fetch(Entity.INVOICES, None, 10)
+def test_entities_odoo_does_not_offer_are_one_line(odoo: FakeOdoo) -> None:
+    with pytest.raises(AdapterConfigError, match=r"importing sales_reps is not offered \(products, customers"):
+        adapter_for(odoo).fetch(Entity.SALES_REPS, None, 10)
+
+
+def test_a_protocol_it_does_not_know_is_one_line() -> None:
+    options = {"url": "http://127.0.0.1:9", "db": "d", "password": "p", "protocol": "xmlrpc"}
+    with pytest.raises(AdapterConfigError, match="'protocol' must be one of jsonrpc, json2, got 'xmlrpc'"):
+        create_adapter("odoo", options)
