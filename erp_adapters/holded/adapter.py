@@ -1,6 +1,7 @@
 """The ``holded`` adapter: Holded's REST API v1 (``invoicing/v1``) for products and their
-variants, stock per warehouse, customers and their contact persons, invoices, delivery notes
-(``waybill``) and pending orders (``salesorder``); shop orders go to Holded as sales orders.
+variants, stock per warehouse, customers and their contact persons, invoices and credit notes,
+delivery notes (``waybill``) and pending orders (``salesorder``); shop orders go to Holded as
+sales orders.
 
 Options: ``url`` (default ``https://api.holded.com/api``), and optionally ``timeout`` (seconds
 per call, default 30), ``retries`` (default 5) and ``backoff`` (seconds, default 0.5). The API
@@ -21,7 +22,17 @@ from erp_adapters.base import Capability
 from erp_adapters.errors import AdapterConfigError
 from erp_adapters.holded import rows
 from erp_adapters.holded.client import HoldedClient
-from erp_adapters.holded.listing import START, Located, Position, cut, records, rows_of, snapshot_records
+from erp_adapters.holded.listing import (
+    LIST,
+    START,
+    Located,
+    Position,
+    chained,
+    cut,
+    records,
+    rows_of,
+    snapshot_records,
+)
 from erp_adapters.holded.push import find_sales_order, push_sales_order
 from erp_adapters.options import Options
 from erp_adapters.values import Row
@@ -38,31 +49,39 @@ IN_ORDER = {"sort": "created-asc"}
 
 @dataclass(frozen=True)
 class Listed:
-    """An entity read from one Holded list: which list, which of its records, and their rows."""
+    """An entity read from Holded's lists: which lists, which of their records, and their rows."""
 
-    path: str
+    paths: tuple[str, ...]
     columns: tuple[str, ...]
     params: dict[str, Any]
     # (adapter) -> (record -> rows): some rows need other lists (a document its customers' codes)
     rows_by: Callable[[HoldedAdapter], Callable[[rows.Record], list[Row]]]
     keep: Callable[[rows.Record], bool] = lambda record: True
 
+    @property
+    def source(self) -> str:
+        """How its pages name where they came from: ``documents/invoice+creditnote``."""
+        first, *others = (path.lstrip("/") for path in self.paths)
+        return "+".join([first, *(other.rsplit("/", 1)[-1] for other in others)])
 
-def _documents(doc_type: str, *, with_status: bool = False) -> Listed:
+
+def _documents(*doc_types: str, with_status: bool = False) -> Listed:
     columns = rows.PENDING_ORDER_COLUMNS if with_status else rows.DOCUMENT_COLUMNS
 
     def to_rows(adapter: HoldedAdapter) -> Callable[[rows.Record], list[Row]]:
         customers = adapter.customer_codes()
         return lambda record: rows.document_rows(record, customers, with_status=with_status)
 
-    return Listed(DOCUMENTS.format(doc_type), columns, IN_ORDER, to_rows)
+    return Listed(tuple(DOCUMENTS.format(doc_type) for doc_type in doc_types), columns, IN_ORDER, to_rows)
 
 
 LISTED: dict[Entity, Listed] = {
-    Entity.PRODUCTS: Listed(PRODUCTS, rows.PRODUCT_COLUMNS, {}, lambda adapter: rows.product_rows),
-    Entity.CUSTOMERS: Listed(CONTACTS, rows.CUSTOMER_COLUMNS, {}, lambda adapter: rows.customer_rows, rows.is_customer),
-    Entity.CONTACTS: Listed(CONTACTS, rows.CONTACT_COLUMNS, {}, lambda adapter: rows.contact_rows, rows.is_customer),
-    Entity.INVOICES: _documents("invoice"),
+    Entity.PRODUCTS: Listed((PRODUCTS,), rows.PRODUCT_COLUMNS, {}, lambda adapter: rows.product_rows),
+    Entity.CUSTOMERS: Listed(
+        (CONTACTS,), rows.CUSTOMER_COLUMNS, {}, lambda adapter: rows.customer_rows, rows.is_customer
+    ),
+    Entity.CONTACTS: Listed((CONTACTS,), rows.CONTACT_COLUMNS, {}, lambda adapter: rows.contact_rows, rows.is_customer),
+    Entity.INVOICES: _documents("invoice", "creditnote"),  # a credit note as an invoice with negative lines
     Entity.DELIVERY_NOTES: _documents("waybill"),
     Entity.PENDING_ORDERS: _documents("salesorder", with_status=True),
 }
@@ -102,16 +121,21 @@ class HoldedAdapter:
         if entity == Entity.STOCK:
             return cut(((row, START) for row in self._stock()), rows.STOCK_COLUMNS, "warehouses/stock", page_size)
         listed = _listed(entity)
-        kept = (item for item in records(self.client, listed.path, listed.params, start) if listed.keep(item.record))
-        return cut(rows_of(kept, listed.rows_by(self)), listed.columns, listed.path.lstrip("/"), page_size)
+        lists = [(path, listed.params) for path in listed.paths]
+        kept = (item for item in chained(self.client, lists, start) if listed.keep(item.record))
+        return cut(rows_of(kept, listed.rows_by(self)), listed.columns, listed.source, page_size)
 
     def snapshot(self, entity: Entity, page_size: int) -> Iterator[Page]:
         if entity == Entity.STOCK:
             return self.fetch(entity, None, page_size)
         listed = _listed(entity)
-        everything = snapshot_records(self.client, listed.path, listed.params)
+        everything = (
+            {**record, LIST: path}
+            for path in listed.paths
+            for record in snapshot_records(self.client, path, listed.params)
+        )
         kept = (Located(record, START, START) for record in everything if listed.keep(record))
-        return cut(rows_of(kept, listed.rows_by(self)), listed.columns, listed.path.lstrip("/"), page_size)
+        return cut(rows_of(kept, listed.rows_by(self)), listed.columns, listed.source, page_size)
 
     def estimate(self, entity: Entity, since: Cursor | None) -> int | None:
         return None  # Holded's lists give no count

@@ -19,8 +19,8 @@ on, so a cursor can never move past records that were not read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -35,28 +35,31 @@ Record = dict[str, Any]
 
 @dataclass(frozen=True)
 class Position:
-    """Where a read stands: the Holded page to ask for next, and how many of its records were
-    already handed on."""
+    """Where a read stands: which of the entity's lists (invoices are read from two), the
+    Holded page to ask for next, and how many of its records were already handed on."""
 
     page: int = 1
     skip: int = 0
+    list: int = 0
 
     @classmethod
     def of(cls, cursor: Cursor | None) -> Position:
         if not cursor:
             return START
-        page, skip = cursor.get("page", 1), cursor.get("skip", 0)
-        for name, value, least in (("page", page, 1), ("skip", skip, 0)):
+        values = {"page": cursor.get("page", 1), "skip": cursor.get("skip", 0), "list": cursor.get("list", 0)}
+        for name, value in values.items():
+            least = 1 if name == "page" else 0
             if not isinstance(value, int) or isinstance(value, bool) or value < least:
                 wanted = f"a whole number from {least}"
                 raise AdapterConfigError(f"holded: stored cursor {name} must be {wanted}, got {value!r}")
-        return cls(page, skip)
+        return cls(**values)
 
     def cursor(self) -> Cursor:
-        return {"page": self.page, "skip": self.skip}
+        return {"list": self.list, "page": self.page, "skip": self.skip}
 
 
 START = Position()
+LIST = "_list"  # where a chained read notes the list a record came from
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,18 @@ def records(client: HoldedClient, path: str, params: Mapping[str, Any], start: P
         for index in range(skip, len(ids)):
             if ids[index] not in seen:
                 seen.add(ids[index])
-                yield Located(answer[index], Position(page, index), Position(page, index + 1))
+                yield Located(answer[index], Position(page, index, start.list), Position(page, index + 1, start.list))
         page, skip = page + 1, 0
+
+
+def chained(client: HoldedClient, lists: Sequence[tuple[str, Mapping[str, Any]]], start: Position) -> Iterator[Located]:
+    """Every record of several lists, one list after the other, from ``start``; each record
+    carries the path of the list it came from under ``LIST``."""
+    for number in range(start.list, len(lists)):
+        path, params = lists[number]
+        begin = start if number == start.list else Position(list=number)
+        for located in records(client, path, params, begin):
+            yield replace(located, record={**located.record, LIST: path})
 
 
 def snapshot_records(client: HoldedClient, path: str, params: Mapping[str, Any]) -> Iterator[Record]:

@@ -6,7 +6,8 @@
   Holded id: the key orders are sent back with (``push.py``).
 - Contacts are the ``contactPersons`` of a customer, coded by their ``personId``.
 - Documents carry their lines in ``products``; a line with neither a SKU nor a product (shipping,
-  a free-text line) is no product line and is left out, though the total still counts it.
+  a free-text line) is no product line and is left out, though the total still counts it. A
+  credit note is an invoice with its quantities and total negative.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from erp_adapters.holded.listing import LIST
 from erp_adapters.values import Row, document_row, text
 
 Record = dict[str, Any]
@@ -24,6 +26,7 @@ HOLDED_ZONE = ZoneInfo("Europe/Madrid")
 CUSTOMER_TYPES = frozenset({"client"})  # Holded's other types: supplier, debtor, creditor, lead
 # Holded's numeric document states; the status field is reported unreliable, so an unknown
 # number is kept as it is and the transform quarantines nothing for it.
+CREDIT_NOTES = "/documents/creditnote"
 ORDER_STATES = {0: "pending", 1: "accepted", 2: "closed", 3: "cancelled"}
 
 PRODUCT_COLUMNS = ("sku", "name", "price", "template_code", "template_name", "barcode")
@@ -138,26 +141,33 @@ def product_skus(record: Record) -> dict[str, str]:
 
 def document_rows(record: Record, customers: Mapping[str, str], *, with_status: bool = False) -> list[Row]:
     """``customers`` maps a Holded contact id to its customer code; a document of a contact
-    that is not a customer keeps the contact id, and is quarantined as its customer is unknown."""
+    that is not a customer keeps the contact id, and is quarantined as its customer is unknown.
+    A credit note (read from ``/documents/creditnote``) has its quantities and total negative,
+    as the shop keeps one; Holded writes them positive."""
     contact = text(record.get("contact"))
+    sign = -1 if record.get(LIST) == CREDIT_NOTES else 1
     lines = [
         {
             "line_no": str(number),
             "sku": text(line.get("sku")),
             "description": text(line.get("name")),
-            "quantity": text(line.get("units")),
+            "quantity": _signed(line.get("units"), sign),
             "unit_price": text(line.get("price")),
         }
         for number, line in enumerate(_product_lines(record), start=1)
     ]
-    row = document_row(
-        record.get("docNumber"), customers.get(contact, contact), "", issued_on(record.get("date")),
-        record.get("total"), lines,
-    )  # fmt: skip
+    customer, issued = customers.get(contact, contact), issued_on(record.get("date"))
+    row = document_row(record.get("docNumber"), customer, "", issued, _signed(record.get("total"), sign), lines)
     if with_status:
         state = record.get("status")
         row["status"] = ORDER_STATES.get(state, text(state)) if isinstance(state, int) else text(state)
     return [row]
+
+
+def _signed(value: object, sign: int) -> str:
+    if sign > 0 or not isinstance(value, int | float) or isinstance(value, bool):
+        return text(value)  # not a number: left for the transform to judge
+    return text(-value)
 
 
 def issued_on(value: object) -> str:

@@ -72,6 +72,7 @@ def holded() -> Iterator[FakeHolded]:
         {"name": "Portes", "units": 1, "price": 6.0},  # shipping: no product line
     ]
     fake.add_document("invoice", levante, number="F00001", date=ISSUED, lines=lines)
+    fake.add_document("creditnote", levante, number="R00001", date=ISSUED, lines=lines[:1])  # one T-shirt back
     fake.add_document("waybill", boutique, number="ALB00001", date=ISSUED, lines=lines[:1])
     fake.add_document("salesorder", levante, number="SO00001", date=ISSUED, lines=lines[:1], status=3)
     with fake.running():
@@ -91,14 +92,16 @@ def test_every_entity_comes_in_and_a_re_read_costs_only_the_change(
     assert first.is_completed(), first.message
     counts = first.result()
     written = {entity: counts[entity]["written"] for entity in ENTITIES}
-    assert written == dict.fromkeys(ENTITIES, 1) | {"products": 4, "stock": 3, "customers": 2}
+    assert written == dict.fromkeys(ENTITIES, 1) | {"products": 4, "stock": 3, "customers": 2, "invoices": 2}
     assert (counts["products"]["quarantined"], counts["products"]["credits"]) == (1, 4)
     with session_factory(pg_url)() as session:
         variants = tenant_rows(session, tenant_id, ProductVariant.sku, ProductVariant.name, ProductVariant.price)
         stock = tenant_rows(session, tenant_id, StockLevel.sku, StockLevel.warehouse, StockLevel.quantity)
         customers = tenant_rows(session, tenant_id, Customer.code, Customer.tax_id, Customer.postal_code)
         contacts = tenant_rows(session, tenant_id, Contact.customer_code, Contact.name, Contact.email)
-        invoice = session.scalars(select(Invoice).where(Invoice.tenant_id == tenant_id)).one()
+        invoice, credit = session.scalars(
+            select(Invoice).where(Invoice.tenant_id == tenant_id).order_by(Invoice.number)
+        )
         note = session.scalars(select(DeliveryNote.customer_code).where(DeliveryNote.tenant_id == tenant_id)).one()
         order_status = session.scalars(select(PendingOrder.status).where(PendingOrder.tenant_id == tenant_id)).one()
         reason = session.scalars(select(QuarantinedRecord.reason).where(QuarantinedRecord.tenant_id == tenant_id)).one()
@@ -119,8 +122,11 @@ def test_every_entity_comes_in_and_a_re_read_costs_only_the_change(
     assert contacts == [("C0001", "Lucía Pérez", "lucia@modalevante.es")]
     assert (invoice.number, invoice.customer_code, invoice.issued_on) == ("F00001", "C0001", dt.date(2026, 11, 20))
     assert [line["sku"] for line in invoice.lines] == ["CAM-1"]  # the shipping line is no product
-    assert invoice.total == Decimal(str(holded.documents["invoice"][next(iter(holded.documents["invoice"]))]["total"]))
+    assert invoice.total == Decimal(str(next(iter(holded.documents["invoice"].values()))["total"]))
     assert (note, order_status) == (boutique, "cancelled")
+    assert (credit.number, credit.customer_code) == ("R00001", "C0001")  # a credit note, kept negative
+    assert [(line["sku"], line["quantity"]) for line in credit.lines] == [("CAM-1", "-2.0000")]
+    assert credit.total == -Decimal(str(next(iter(holded.documents["creditnote"].values()))["total"]))
 
     holded.put_product("CAM-1", "Camiseta", 17.5, barcode="8400000000011")
     again = sync_tenant(tenant=slug, return_state=True)

@@ -147,6 +147,29 @@ def test_a_record_deleted_during_a_read_is_missed_by_the_import_but_kept_by_the_
     assert len(listed) == len(set(listed))
 
 
+def test_invoices_and_credit_notes_are_one_read_whose_cursor_resumes_in_either_list(holded: FakeHolded) -> None:
+    customer = holded.add_contact("Moda Levante SL", custom_id="C0001")
+    line = [{"name": "Camiseta", "units": 1, "price": 19.0, "sku": "CAM-0"}]
+    for n in range(4):
+        holded.add_document("invoice", customer, number=f"F{n}", date=1_764_000_000 + n, lines=line)
+        holded.add_document("creditnote", customer, number=f"R{n}", date=1_764_000_000 + n, lines=line)
+    adapter = adapter_for(holded)
+
+    pages = list(adapter.fetch(Entity.INVOICES, None, 3))
+    numbers = [[str(number) for number in page.frame["number"]] for page in pages]
+
+    assert numbers == [["F0", "F1", "F2"], ["F3", "R0", "R1"], ["R2", "R3"]]
+    assert [page.cursor for page in pages] == [
+        {"list": 0, "page": 1, "skip": 3},
+        {"list": 1, "page": 1, "skip": 2},
+        {"list": 0, "page": 1, "skip": 0},  # read to the end: the next run starts again
+    ]
+    resumed = [str(n) for page in adapter.fetch(Entity.INVOICES, pages[1].cursor, 3) for n in page.frame["number"]]
+    assert resumed == ["R2", "R3"]
+    totals = {str(n): str(t) for page in pages for n, t in zip(page.frame["number"], page.frame["total"], strict=True)}
+    assert totals["F0"] == "22.99" and totals["R0"] == "-22.99"
+
+
 # -- whole runs: the cursor and the counts ---------------------------------------------------
 
 
@@ -171,7 +194,7 @@ def changed_run(pg_url: str, holded: FakeHolded, monkeypatch: pytest.MonkeyPatch
     )
     assert sync_tenant(tenant=slug, return_state=True).is_completed()
     prices, cursor, processes = shop(pg_url, tenant_id)
-    assert (prices, cursor, processes) == (holded_prices(holded), {"page": 1, "skip": 0}, PRODUCTS)
+    assert (prices, cursor, processes) == (holded_prices(holded), {"list": 0, "page": 1, "skip": 0}, PRODUCTS)
     for n in range(PRODUCTS):
         holded.put_product(f"CAM-{n}", f"Camiseta {n}", 29.0 + n)
     holded.calls.clear()
@@ -195,14 +218,14 @@ def test_a_run_failing_mid_list_keeps_the_cursor_with_its_rows_and_the_rerun_com
     prices, cursor, processes = shop(pg_url, tenant_id)
     stale = sorted(sku for sku, price in prices.items() if price != holded_prices(holded)[sku])
     assert stale == ["CAM-3", "CAM-4", "CAM-5", "CAM-6"]  # the first batch is in, with its cursor
-    assert cursor == {"page": 1, "skip": 3} and processes - processes_before == 3
+    assert cursor == {"list": 0, "page": 1, "skip": 3} and processes - processes_before == 3
 
     holded.calm()
     rerun = sync_tenant(tenant=slug, return_state=True)
 
     assert rerun.is_completed(), rerun.message
     prices, cursor, processes = shop(pg_url, tenant_id)
-    assert prices == holded_prices(holded) and cursor == {"page": 1, "skip": 0}
+    assert prices == holded_prices(holded) and cursor == {"list": 0, "page": 1, "skip": 0}
     assert processes - processes_before == PRODUCTS  # each change counted once over both runs
 
 
