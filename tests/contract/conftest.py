@@ -39,6 +39,7 @@ from erp_adapters.tryton.adapter import DEFAULT_LOOK_BACK as TRYTON_LOOK_BACK
 from erp_adapters.tryton.listings import LISTINGS
 from records.erp import Entity
 from records.orders import ShopOrder, ShopOrderLine
+from tests.fakes.faulty import FaultyErp
 from tests.fakes.holded_server import FakeHolded
 from tests.fakes.odoo_server import FakeOdoo
 from tests.integration.test_tryton_transport import Fault, FaultyProxy
@@ -336,7 +337,51 @@ class TrytonHarness(Harness):
         return self.options(url=self._stopped_url(), retries=0)
 
 
-class OdooHarness(Harness):
+class FakeErpHarness(Harness):
+    """An ERP faked over HTTP (``tests/fakes``): the faults every such harness provokes the same
+    way, through the fake's fault plan; ``READ`` is the call reading the records, ``LOOKUP`` the
+    look-up a push makes first, ``URL_PATH`` what follows the host in the adapter's url."""
+
+    fake: FaultyErp
+    READ: ClassVar[str]
+    LOOKUP: ClassVar[str]
+    URL_PATH: ClassVar[str] = ""
+
+    def provoke(self, fault: str) -> None:
+        fake = self.fake
+        try:
+            if fault == "wrong_secret":
+                list(self.adapter(password=WRONG_SECRET).fetch(ENTITY, None, 10))
+            elif fault == "no_secret":
+                create_adapter(self.kind, {k: v for k, v in self.options().items() if k != "password"})
+            elif fault == "entity_not_offered":
+                list(self.adapter().fetch(Entity.SALES_REPS, None, 10))
+            elif fault == "stopped_port":
+                url = f"http://127.0.0.1:{_free_port()}{self.URL_PATH}"
+                list(self.adapter(url=url, retries=1).fetch(ENTITY, None, 10))
+            elif fault == "push_while_failing":
+                fake.schedule("http_500", call=self.LOOKUP, times=100)
+                order_sink(self.adapter(retries=1)).push_order(self.order("W-9"), "W-9")
+            else:
+                self.provoke_more(fault)
+        finally:
+            fake.calm()
+
+    def provoke_more(self, fault: str) -> None:
+        """A fault of the fake's own, scheduled on every read; a time-out outlasts a short wait."""
+        fake = self.fake
+        fake.retry_after = 0
+        fake.slow_seconds = 2.0
+        fake.schedule("timeout_after_commit" if fault == "timeout" else fault, call=self.READ, times=100)
+        timeout = 0.3 if fault == "timeout" else 10
+        list(self.adapter(retries=1, timeout=timeout).fetch(ENTITY, None, 10))
+
+    def failing_options(self) -> dict[str, Any]:
+        self.fake.schedule("http_500", call=self.READ, times=100)
+        return self.options(retries=0)
+
+
+class OdooHarness(FakeErpHarness):
     """The fake Odoo over real HTTP, its products as variants (``put_variant``), five of them last
     changed a day ago, and the customer C0001; the adapter's own 30-second look-back, and
     generous time-outs (only the time-out fault uses a short one)."""
@@ -345,8 +390,8 @@ class OdooHarness(Harness):
     look_back = ODOO_LOOK_BACK
     bad_cursor = AdapterConfigError  # reading.py: a stored id or date it cannot read
     faults: ClassVar[dict[str, type[ErpError]]] = {
-        "wrong_password": AdapterConfigError,
-        "no_password": AdapterConfigError,
+        "wrong_secret": AdapterConfigError,
+        "no_secret": AdapterConfigError,
         "entity_not_offered": AdapterConfigError,
         "stopped_port": TransientErpError,
         "http_500": TransientErpError,
@@ -360,6 +405,9 @@ class OdooHarness(Harness):
     }
     secret = "Odoo-Api-Key-Contract-5150"
     READ = "product.product.search_read"
+    LOOKUP = "sale.order.search_read"
+
+    fake: FakeOdoo
 
     def __init__(self, fake: FakeOdoo) -> None:
         self.fake = fake
@@ -405,33 +453,6 @@ class OdooHarness(Harness):
     def orders_in_erp(self, number: str) -> int:
         return self.fake.refs().count(number)
 
-    def provoke(self, fault: str) -> None:
-        fake = self.fake
-        try:
-            if fault == "wrong_password":
-                list(self.adapter(password=WRONG_SECRET).fetch(ENTITY, None, 10))
-            elif fault == "no_password":
-                create_adapter(self.kind, {k: v for k, v in self.options().items() if k != "password"})
-            elif fault == "entity_not_offered":
-                list(self.adapter().fetch(Entity.SALES_REPS, None, 10))
-            elif fault == "stopped_port":
-                list(self.adapter(url=f"http://127.0.0.1:{_free_port()}", retries=1).fetch(ENTITY, None, 10))
-            elif fault == "push_while_failing":
-                fake.schedule("http_500", call="sale.order.search_read", times=100)
-                order_sink(self.adapter(retries=1)).push_order(self.order("W-9"), "W-9")
-            else:
-                fake.retry_after = 0
-                fake.slow_seconds = 2.0
-                fake.schedule("timeout_after_commit" if fault == "timeout" else fault, call=self.READ, times=100)
-                timeout = 0.3 if fault == "timeout" else 10
-                list(self.adapter(retries=1, timeout=timeout).fetch(ENTITY, None, 10))
-        finally:
-            fake.calm()
-
-    def failing_options(self) -> dict[str, Any]:
-        self.fake.schedule("http_500", call=self.READ, times=100)
-        return self.options(retries=0)
-
 
 class OdooJson2Harness(OdooHarness):
     """The same fake Odoo spoken to over the JSON-2 API (Odoo 19): the API key as a bearer token."""
@@ -444,7 +465,7 @@ class OdooJson2Harness(OdooHarness):
         return {**settings, "timeout": 10, "retries": 2, "backoff": 0.01, **overrides}
 
 
-class HoldedHarness(Harness):
+class HoldedHarness(FakeErpHarness):
     """The fake Holded over real HTTP, four records a Holded page (so offsets matter), and the
     customer C0001 (its ``customId``); generous time-outs (only the time-out fault uses a short
     one). Holded lists cannot be asked what changed: every fetch reads everything."""
@@ -454,8 +475,8 @@ class HoldedHarness(Harness):
     full_listing = True
     bad_cursor = AdapterConfigError  # listing.py: a stored page or skip it cannot read
     faults: ClassVar[dict[str, type[ErpError]]] = {
-        "wrong_key": AdapterConfigError,
-        "no_key": AdapterConfigError,
+        "wrong_secret": AdapterConfigError,
+        "no_secret": AdapterConfigError,
         "entity_not_offered": AdapterConfigError,
         "stopped_port": TransientErpError,
         "http_500": TransientErpError,
@@ -471,6 +492,10 @@ class HoldedHarness(Harness):
     }
     secret = "Holded-Api-Key-Contract-6160"
     READ = "GET /products"
+    LOOKUP = "GET /documents/salesorder"
+    URL_PATH = "/api"
+
+    fake: FakeHolded
 
     def __init__(self, fake: FakeHolded) -> None:
         self.fake = fake
@@ -512,36 +537,13 @@ class HoldedHarness(Harness):
     def orders_in_erp(self, number: str) -> int:
         return len(self.fake.documents_where("salesorder", desc=f"Shop order {number}"))
 
-    def provoke(self, fault: str) -> None:
-        fake = self.fake
-        try:
-            if fault == "wrong_key":
-                list(self.adapter(password=WRONG_SECRET).fetch(ENTITY, None, 10))
-            elif fault == "no_key":
-                create_adapter(self.kind, {k: v for k, v in self.options().items() if k != "password"})
-            elif fault == "entity_not_offered":
-                list(self.adapter().fetch(Entity.SALES_REPS, None, 10))
-            elif fault == "stopped_port":
-                list(self.adapter(url=f"http://127.0.0.1:{_free_port()}/api", retries=1).fetch(ENTITY, None, 10))
-            elif fault == "push_while_failing":
-                fake.schedule("http_500", call="GET /documents/salesorder", times=100)
-                order_sink(self.adapter(retries=1)).push_order(self.order("W-9"), "W-9")
-            elif fault == "repeat_page":  # the second page answered with the first
-                self.seed(2 * fake.page_size)
-                fake.schedule("repeat_page", call=self.READ, after=1)
-                list(self.adapter().fetch(ENTITY, None, 10))
-            else:
-                fake.retry_after = 0
-                fake.slow_seconds = 2.0
-                fake.schedule("timeout_after_commit" if fault == "timeout" else fault, call=self.READ, times=100)
-                timeout = 0.3 if fault == "timeout" else 10
-                list(self.adapter(retries=1, timeout=timeout).fetch(ENTITY, None, 10))
-        finally:
-            fake.calm()
-
-    def failing_options(self) -> dict[str, Any]:
-        self.fake.schedule("http_500", call=self.READ, times=100)
-        return self.options(retries=0)
+    def provoke_more(self, fault: str) -> None:
+        if fault != "repeat_page":
+            super().provoke_more(fault)
+            return
+        self.seed(2 * self.fake.page_size)  # the second page answered with the first
+        self.fake.schedule("repeat_page", call=self.READ, after=1)
+        list(self.adapter().fetch(ENTITY, None, 10))
 
 
 HARNESSES: dict[str, type[Harness]] = {

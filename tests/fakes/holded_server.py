@@ -56,33 +56,18 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-import random
-import socket
-import struct
-import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import ThreadingHTTPServer
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
-FAULTS = (
-    "timeout_after_commit",
-    "commit_late",
-    "http_500",
-    "http_502",
-    "http_503",
-    "reset",
-    "rate_limited",
-    "truncated",
-    "not_json",
-    "status_zero",
-    "repeat_page",
-)
-HTTP_STATUS_FAULTS = {"http_500": 500, "http_502": 502, "http_503": 503}
+from tests.fakes.faulty import COMMON_FAULTS, HTTP_STATUS_FAULTS, FaultyErp, FaultyHandler, serving
+
+FAULTS = (*COMMON_FAULTS, "status_zero")
 SALES_DOCS = ("invoice", "salesreceipt", "creditnote", "salesorder", "proform", "waybill", "estimate")
 DOC_TYPES = (*SALES_DOCS, "purchase", "purchaseorder", "purchaserefund")  # as documented; "receiptnote" is not
 NUMBER_PREFIXES = {"invoice": "F", "salesorder": "SO", "waybill": "ALB", "creditnote": "R"}
@@ -124,28 +109,20 @@ Record = dict[str, Any]
 
 
 @dataclass
-class FakeHolded:
+class FakeHolded(FaultyErp):
+    FAULTS: ClassVar[tuple[str, ...]] = FAULTS
     api_key: str = "holded-api-key-0000000000000000"
     page_size: int = 500  # Holded's own page size for every list
-    slow_seconds: float = 1.0  # how late a timed-out answer comes
-    retry_after: int = 1
     contacts: dict[str, Record] = field(default_factory=dict)  # id -> record as GET /contacts answers it
     products: dict[str, Record] = field(default_factory=dict)
     warehouses: dict[str, Record] = field(default_factory=dict)
     stock: dict[str, dict[str, Record]] = field(default_factory=dict)  # warehouse -> product -> stock
     documents: dict[str, dict[str, Record]] = field(default_factory=lambda: {t: {} for t in DOC_TYPES})
-    calls: Counter[str] = field(default_factory=Counter)
-    stamps: list[tuple[str, float]] = field(default_factory=list)  # (call, time.monotonic() on arrival)
-    injected: Counter[str] = field(default_factory=Counter)
     on_page: Callable[[str, int], None] | None = None  # (call, page) between computing a page and sending it
 
     def __post_init__(self) -> None:
-        self._lock = threading.RLock()  # reentrant: set-up helpers call one another
-        self._scheduled: deque[tuple[str | None, str]] = deque()  # (fault or None to answer, call)
+        super().__post_init__()
         self._answers: dict[str, Answer] = {}  # the last answer to each call, for repeat_page
-        self._chaos: dict[str, float] = {}
-        self._chaos_calls: tuple[str, ...] = ()
-        self._rng = random.Random(0)
         self._ids = itertools.count(1)  # like Mongo's ObjectIds: an id is never given out twice
         self._numbers: Counter[str] = Counter()
         self._server: ThreadingHTTPServer | None = None
@@ -277,23 +254,9 @@ class FakeHolded:
             del self.documents[doc_type][document_id]
 
     def schedule(self, fault: str, call: str = "POST /documents/salesorder", times: int = 1, after: int = 0) -> None:
-        """The ``times`` calls of ``call`` that follow the next ``after`` ones fail with ``fault``."""
-        assert fault in FAULTS, fault
-        with self._lock:
-            self._scheduled.extend([(None, call)] * after + [(fault, call)] * times)
-
-    def chaos(self, rates: dict[str, float], calls: tuple[str, ...], seed: int = 7) -> None:
-        """Each call of ``calls`` fails with each fault at its rate (repeatable with the seed)."""
-        assert set(rates) <= set(FAULTS), rates
-        self._chaos, self._chaos_calls, self._rng = dict(rates), calls, random.Random(seed)
-
-    def calm(self) -> None:
-        self._chaos, self._scheduled = {}, deque()
-
-    def times_of(self, call: str) -> list[float]:
-        """When each ``call`` arrived (monotonic seconds), in order."""
-        with self._lock:
-            return [at for name, at in self.stamps if name == call]
+        """The ``times`` calls of ``call`` (``"GET /products"``) that follow the next ``after``
+        ones fail with ``fault``."""
+        super().schedule(fault, call, times, after)
 
     # -- reading back ----------------------------------------------------------------------------
 
@@ -316,39 +279,9 @@ class FakeHolded:
         class Handler(_Handler):
             holded = fake
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]  # resets are the point
-        self._server = server
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        thread.start()
-        try:
+        with serving(Handler) as server:
+            self._server = server
             yield self
-        finally:
-            server.shutdown()
-            server.server_close()
-
-    def arrived(self, call: str) -> None:
-        with self._lock:
-            self.calls[call] += 1
-            self.stamps.append((call, time.monotonic()))
-
-    def fault_for(self, call: str) -> str | None:
-        with self._lock:
-            for index, (fault, target) in enumerate(self._scheduled):
-                if target == call:
-                    del self._scheduled[index]
-                    if fault is not None:
-                        self.injected[fault] += 1
-                    return fault
-            if call in self._chaos_calls:
-                draw = self._rng.random()
-                for fault, rate in self._chaos.items():
-                    if draw < rate:
-                        self.injected[fault] += 1
-                        return fault
-                    draw -= rate
-        return None
 
     def reshape(self, call: str, fault: str | None, answer: Answer) -> Answer:
         """The answer, or for repeat_page the previous one; a sound answer is kept for the next repeat."""
@@ -546,11 +479,8 @@ EARLY_ANSWERS: dict[str, Answer] = {
 }
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FaultyHandler):
     holded: FakeHolded
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read counters
-        return
 
     def _handle(self) -> None:
         holded, method, url = self.holded, self.command, urlsplit(self.path)
@@ -560,9 +490,7 @@ class _Handler(BaseHTTPRequestHandler):
         holded.arrived(call)
         fault = holded.fault_for(call)
         if fault == "reset":
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-            self.close_connection = True
+            self.reset()
             return
         if fault in EARLY_ANSWERS:  # nothing is done
             self._send(
@@ -579,18 +507,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(answer, truncated=fault == "truncated")
 
     def _send(self, answer: Answer, headers: dict[str, str] | None = None, *, truncated: bool = False) -> None:
-        """Send the answer; a truncated one announces its whole length, sends half and hangs up."""
         status, payload, content_type = answer
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload[: len(payload) // 2] if truncated else payload)
-        except OSError:  # the client gave up waiting: exactly the case being simulated
-            pass
-        self.close_connection = self.close_connection or truncated
+        self.send_bytes(status, payload, content_type, headers, truncated=truncated)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle  # any other route or method gets the HTML page

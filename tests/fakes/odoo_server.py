@@ -29,34 +29,17 @@ from __future__ import annotations
 
 import itertools
 import json
-import random
-import socket
-import struct
 import threading
 import time
-from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from http.server import ThreadingHTTPServer
+from typing import Any, ClassVar, Protocol
 
-FAULTS = (
-    "timeout_after_commit",
-    "commit_late",
-    "http_500",
-    "http_502",
-    "http_503",
-    "reset",
-    "rate_limited",
-    "hold_after_commit",
-    "truncated",
-    "not_json",
-    "result_dict",
-    "no_ids",
-    "repeat_page",
-)
-HTTP_STATUS_FAULTS = {"http_500": 500, "http_502": 502, "http_503": 503}
+from tests.fakes.faulty import COMMON_FAULTS, HTTP_STATUS_FAULTS, FaultyErp, FaultyHandler, serving
+
+FAULTS = (*COMMON_FAULTS, "hold_after_commit", "result_dict", "no_ids")
 UID = 2
 
 
@@ -76,7 +59,8 @@ class OdooError(Exception):
 
 
 @dataclass
-class FakeOdoo:
+class FakeOdoo(FaultyErp):
+    FAULTS: ClassVar[tuple[str, ...]] = FAULTS
     db: str = "shop"
     login: str = "api"
     protocol: str = "jsonrpc"  # what the adapters a test builds for it speak; it serves both
@@ -86,12 +70,7 @@ class FakeOdoo:
     products: dict[str, int] = field(default_factory=dict)  # default_code -> id
     variants: dict[int, dict[str, Any]] = field(default_factory=dict)  # product.product records by id
     blocked_partners: set[str] = field(default_factory=set)  # refs whose orders Odoo refuses
-    slow_seconds: float = 1.0  # how late a timed-out answer comes
-    retry_after: int = 1
     sale_orders: list[SaleOrder] = field(default_factory=list)
-    injected: Counter[str] = field(default_factory=Counter)
-    calls: Counter[str] = field(default_factory=Counter)
-    stamps: list[tuple[str, float]] = field(default_factory=list)  # (call, time.monotonic() on arrival)
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     # Other models' records by id, as search_read answers them: warehouses, quants, invoices and
@@ -99,12 +78,8 @@ class FakeOdoo:
     tables: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-        self._scheduled: deque[tuple[str | None, str]] = deque()  # (fault or None to answer, call)
+        super().__post_init__()
         self._answers: dict[str, Any] = {}  # the last answer to each call, for repeat_page
-        self._chaos: dict[str, float] = {}
-        self._chaos_calls: tuple[str, ...] = ()
-        self._rng = random.Random(0)
         self._product_ids = itertools.count(1000)  # like Odoo's sequences: an id is never given out twice
         self._server: ThreadingHTTPServer | None = None
 
@@ -171,22 +146,7 @@ class FakeOdoo:
     def schedule(self, fault: str, call: str = "sale.order.create", times: int = 1, after: int = 0) -> None:
         """The ``times`` calls of ``call`` (``model.method``) that follow the next ``after`` ones
         fail with ``fault``."""
-        assert fault in FAULTS, fault
-        with self._lock:
-            self._scheduled.extend([(None, call)] * after + [(fault, call)] * times)
-
-    def chaos(self, rates: dict[str, float], calls: tuple[str, ...], seed: int = 7) -> None:
-        """Each call of ``calls`` fails with each fault at its rate (repeatable with the seed)."""
-        assert set(rates) <= set(FAULTS), rates
-        self._chaos, self._chaos_calls, self._rng = dict(rates), calls, random.Random(seed)
-
-    def times_of(self, call: str) -> list[float]:
-        """When each ``call`` arrived (monotonic seconds), in order."""
-        with self._lock:
-            return [at for name, at in self.stamps if name == call]
-
-    def calm(self) -> None:
-        self._chaos, self._scheduled = {}, deque()
+        super().schedule(fault, call, times, after)
 
     # -- reading back ----------------------------------------------------------------------------
 
@@ -213,40 +173,9 @@ class FakeOdoo:
         class Handler(_Handler):
             odoo = fake
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.handle_error = lambda request, address: None  # type: ignore[method-assign]  # resets are the point
-        self._server = server
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        thread.start()
-        try:
+        with serving(Handler, on_stop=self.release.set) as server:
+            self._server = server
             yield self
-        finally:
-            self.release.set()
-            server.shutdown()
-            server.server_close()
-
-    def arrived(self, call: str) -> None:
-        with self._lock:
-            self.calls[call] += 1
-            self.stamps.append((call, time.monotonic()))
-
-    def fault_for(self, call: str) -> str | None:
-        with self._lock:
-            for index, (fault, target) in enumerate(self._scheduled):
-                if target == call:
-                    del self._scheduled[index]
-                    if fault is not None:
-                        self.injected[fault] += 1
-                    return fault
-            if call in self._chaos_calls:
-                draw = self._rng.random()
-                for fault, rate in self._chaos.items():
-                    if draw < rate:
-                        self.injected[fault] += 1
-                        return fault
-                    draw -= rate
-        return None
 
     def reshape(self, call: str, fault: str | None, answer: Any, shape: _Shape) -> Any:
         """The answer as a faulty Odoo would give it; a sound answer is kept for repeat_page."""
@@ -437,11 +366,8 @@ class _Json2:
         return records
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FaultyHandler):
     odoo: FakeOdoo
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read counters
-        return
 
     def do_POST(self) -> None:
         if self.path == "/jsonrpc":
@@ -465,15 +391,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.odoo.arrived(call)
         fault = self.odoo.fault_for(call)
         if fault == "reset":
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-            self.close_connection = True
+            self.reset()
             return
         if fault in HTTP_STATUS_FAULTS:
             self._send(HTTP_STATUS_FAULTS[fault], {"message": "Server Error"})
             return
         if fault == "not_json":
-            self._send_bytes(200, b"<html><body>502 Bad Gateway</body></html>", "text/html")
+            self.send_bytes(200, b"<html><body>502 Bad Gateway</body></html>", "text/html")
             return
         if fault == "rate_limited":
             self._send(429, {"message": "Too Many Requests"}, {"Retry-After": str(self.odoo.retry_after)})
@@ -486,7 +410,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, answer = shape.error(exc)
         answer = self.odoo.reshape(call, fault, answer, shape)
         if fault == "truncated":
-            self._send_truncated(status, answer)
+            self.send_bytes(status, json.dumps(answer).encode(), "application/json", truncated=True)
             return
         if fault == "timeout_after_commit":
             time.sleep(self.odoo.slow_seconds)
@@ -496,30 +420,4 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, answer)
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        self._send_bytes(status, json.dumps(body).encode(), "application/json", headers)
-
-    def _send_truncated(self, status: int, body: Any) -> None:
-        payload = json.dumps(body).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload[: len(payload) // 2])
-        except OSError:
-            pass
-        self.close_connection = True
-
-    def _send_bytes(
-        self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None
-    ) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-        except OSError:  # the client gave up waiting: exactly the case being simulated
-            pass
+        self.send_bytes(status, json.dumps(body).encode(), "application/json", headers)
