@@ -346,6 +346,18 @@ class FakeErpHarness(Harness):
     READ: ClassVar[str]
     LOOKUP: ClassVar[str]
     URL_PATH: ClassVar[str] = ""
+    SHARED_FAULTS: ClassVar[dict[str, type[ErpError]]] = {
+        "wrong_secret": AdapterConfigError,
+        "no_secret": AdapterConfigError,
+        "entity_not_offered": AdapterConfigError,
+        "stopped_port": TransientErpError,
+        "http_500": TransientErpError,
+        "http_503": TransientErpError,
+        "rate_limited": TransientErpError,
+        "timeout": TransientErpError,
+        "reset": TransientErpError,
+        "push_while_failing": TransientErpError,
+    }
 
     def provoke(self, fault: str) -> None:
         fake = self.fake
@@ -390,15 +402,7 @@ class OdooHarness(FakeErpHarness):
     look_back = ODOO_LOOK_BACK
     bad_cursor = AdapterConfigError  # reading.py: a stored id or date it cannot read
     faults: ClassVar[dict[str, type[ErpError]]] = {
-        "wrong_secret": AdapterConfigError,
-        "no_secret": AdapterConfigError,
-        "entity_not_offered": AdapterConfigError,
-        "stopped_port": TransientErpError,
-        "http_500": TransientErpError,
-        "http_503": TransientErpError,
-        "rate_limited": TransientErpError,
-        "timeout": TransientErpError,
-        "reset": TransientErpError,
+        **FakeErpHarness.SHARED_FAULTS,
         "not_json": MalformedSource,
         "result_dict": MalformedSource,
         "push_while_failing": TransientErpError,
@@ -475,15 +479,7 @@ class HoldedHarness(FakeErpHarness):
     full_listing = True
     bad_cursor = AdapterConfigError  # listing.py: a stored page or skip it cannot read
     faults: ClassVar[dict[str, type[ErpError]]] = {
-        "wrong_secret": AdapterConfigError,
-        "no_secret": AdapterConfigError,
-        "entity_not_offered": AdapterConfigError,
-        "stopped_port": TransientErpError,
-        "http_500": TransientErpError,
-        "http_503": TransientErpError,
-        "rate_limited": TransientErpError,
-        "timeout": TransientErpError,
-        "reset": TransientErpError,
+        **FakeErpHarness.SHARED_FAULTS,
         "truncated": TransientErpError,
         "status_zero": TransientErpError,
         "not_json": MalformedSource,
