@@ -129,7 +129,23 @@ def add(
         tenant = get_tenant(session, slug)
         for order in orders:
             place_order(session, tenant.id, order)
-    err.print(f"{len(orders)} order(s) placed in {slug}: {', '.join(o.number for o in orders)}")
+    numbers = [order.number for order in orders]
+    err.print(f"{len(orders)} order(s) placed in {slug}: {', '.join(numbers)}")
+    if signal_export(slug, numbers):
+        err.print(f"the export of {slug} starts on the Prefect server now")
+
+
+def signal_export(slug: str, numbers: list[str]) -> bool:
+    """With a Prefect server, emit the event that starts the tenant's export within seconds
+    (the export-orders deployment's trigger); without one, the orders wait for `export`."""
+    from prefect.settings import PREFECT_API_URL  # Prefect loads only when orders are placed
+
+    if not PREFECT_API_URL.value():
+        return False
+    from flows.reporting import emit_orders_placed
+
+    emit_orders_placed(slug, numbers)  # queued: Prefect's events worker sends it before the process exits
+    return True
 
 
 @order_app.command("schema")

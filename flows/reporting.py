@@ -115,6 +115,14 @@ def tenant_resource(tenant: str) -> dict[str, str]:
     return {"prefect.resource.id": f"erp-sync.tenant.{tenant}", "prefect.resource.name": tenant}
 
 
+ORDERS_PLACED = "erp-sync.order.placed"  # the export-orders deployment's trigger (prefect.yaml)
+
+
+def emit_orders_placed(tenant: str, numbers: list[str]) -> None:
+    """Tell the server a tenant's outbox has new orders, so that its export starts now."""
+    emit_event(event=ORDERS_PLACED, resource=tenant_resource(tenant), payload={"orders": numbers})
+
+
 def emit_thresholds(crossings: list[ThresholdCrossed]) -> None:
     for crossing in crossings:
         emit_event(

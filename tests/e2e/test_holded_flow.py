@@ -177,7 +177,8 @@ def test_shop_orders_go_to_holded_as_sales_orders_once_each(
         orders = {n: (s, ref) for n, s, ref in session.execute(
             select(Order.number, Order.export_state, Order.erp_ref).where(Order.tenant_id == tenant_id)
         )}  # fmt: skip
-        refused = session.scalars(select(Order.export_error).where(Order.number == "W-2")).one()
+        mine = select(Order.export_error).where(Order.tenant_id == tenant_id, Order.number == "W-2")
+        refused = session.scalars(mine).one()
     levante = next(c["id"] for c in holded.contacts.values() if c["customId"] == "C0001")
     sent = holded.documents_where("salesorder", contact=levante, status=0)
     by_desc = {doc["desc"]: doc for doc in sent}

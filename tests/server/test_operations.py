@@ -38,7 +38,7 @@ from sqlalchemy import func, select, update
 from devkit.samples import product_rows, write_products
 from flows.heartbeat import HEARTBEAT_EVENT
 from quotas.ledger import Ledger
-from shop.models import ProductVariant, Reservation, SyncRun, Tenant
+from shop.models import Order, ProductVariant, Reservation, SyncRun, Tenant
 from tests.db import session_factory, unit_of_work
 from tests.pg_gates import blocked_by, gone, held, template_gate
 from tests.server.conftest import Ops
@@ -204,6 +204,51 @@ def test_the_cli_runs_a_sync_on_the_deployment_and_follows_it(
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(like_=f"sync {slug}")))
     assert len(runs) == 2 and sum(r.deployment_id is None for r in runs) == 1
+
+
+def order_states(ops: Ops, slug: str) -> dict[str, str]:
+    with session_factory(ops.shop_url)() as session:
+        rows = session.execute(select(Order.number, Order.export_state).join(Tenant).where(Tenant.slug == slug))
+        return dict(rows.tuples().all())
+
+
+def export_runs(slug: str) -> list[FlowRun]:
+    with get_client(sync_client=True) as client:
+        name = FlowRunFilterName(like_=f"export orders of {slug}")
+        return client.read_flow_runs(flow_run_filter=FlowRunFilter(name=name))
+
+
+def test_a_placed_order_starts_its_tenant_s_export_within_seconds(
+    ops: Ops, deployed: Any, worker: None, tmp_path: Path
+) -> None:
+    """`order add` emits erp-sync.order.placed; the export-orders deployment's trigger starts that
+    tenant's export at once, with no dispatcher (paused here); orders placed while it starts ride
+    along in the same run, and each is sent once."""
+    slug = f"ord-{uuid4().hex[:6]}"
+    drop = tmp_path / slug
+    add_tenant(ops, slug, drop, 3)
+    line = {"sku": product_rows(1)[0][0], "quantity": "1", "unit_price": "19.90"}
+    orders = [{"number": f"W-{n}", "customer_code": "C0001", "placed_at": "2026-12-01T10:00:00Z", "lines": [line]}
+              for n in range(3)]  # fmt: skip
+    files = []
+    for n, order in enumerate(orders):
+        files.append(tmp_path / f"order-{n}.json")
+        files[-1].write_text(json.dumps(order))
+
+    started = time.monotonic()
+    placed = ops.cli("order", "add", slug, "--from-json", str(files[0]))
+    for path in files[1:]:  # within the trigger's 5 s: no run of their own
+        ops.cli("order", "add", slug, "--from-json", str(path))
+
+    assert "the export of" in placed.stderr and "starts on the Prefect server now" in placed.stderr
+    sent = wait_until(
+        lambda: set(order_states(ops, slug).values()) == {"sent"}, timeout=90, what=f"the orders of {slug} sent"
+    )
+    ops.timings["order placed → sent, event-triggered (s)"] = time.monotonic() - started
+    assert sent and sorted(p.name for p in (drop / "orders").iterdir()) == ["W-0.csv", "W-1.csv", "W-2.csv"]
+    runs = export_runs(slug)
+    assert runs and all(run.deployment_id is not None for run in runs)
+    assert runs[0].parameters == {"tenant": slug}
 
 
 def test_the_tenant_limit_serialises_one_tenant_not_others(
