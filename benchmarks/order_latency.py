@@ -51,7 +51,9 @@ def add_tenants(shop_url: str, count: int, root: Path) -> list[str]:
     with shop_session(shop_url) as session:
         for slug in slugs:
             (root / slug).mkdir(parents=True)
-            add_tenant(session, slug, "business", erp_kind="csv_files", erp_options={"path": str(root / slug)})
+            add_tenant(
+                session, slug, "business", erp_kind="csv_files", erp_options={"path": str(root / slug)}, entities=[]
+            )
     return slugs
 
 

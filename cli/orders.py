@@ -148,6 +148,29 @@ def signal_export(slug: str, numbers: list[str]) -> bool:
     return True
 
 
+@order_app.command("cancel")
+@one_line_errors
+def cancel(slug: str, number: str) -> None:
+    """Cancel an order: one the ERP has not got is never sent; one it has is cancelled there, where
+    its adapter can (one process), or refused with the reason and the ERP's reference."""
+    from pipeline.cancel_orders import cancel_order
+    from pipeline.send_orders import SendTarget
+
+    root = open_shop()
+    with root.session() as session:
+        tenant_id = get_tenant(session, slug).id
+    target = SendTarget(
+        root.sessions,
+        tenant_id,
+        slug,
+        meters_orders=root.ledger.usage(tenant_id).meters_orders,
+        lease_seconds=root.settings.lease_seconds,
+        order_lease_seconds=root.settings.order_lease_seconds,
+    )
+    cancelled = cancel_order(target, number, root.adapter(tenant_id))
+    err.print(cancelled.done + (f" ({cancelled.processes} process)" if cancelled.processes else ""))
+
+
 @order_app.command("schema")
 def schema() -> None:
     """Print the JSON Schema of an order for `order add --from-json` (stdout: exactly the schema)."""

@@ -25,6 +25,7 @@ class Capability(StrEnum):
     PENDING_ORDERS = "pending_orders"
     DELTA = "delta"  # can start from a cursor instead of re-reading everything
     PUSH_ORDERS = "push_orders"  # implements erp_adapters.orders.OrderSink
+    CANCEL_ORDERS = "cancel_orders"  # implements erp_adapters.orders.OrderCanceller
 
 
 class ErpAdapter(Protocol):

@@ -13,6 +13,7 @@ COLUMNS: tuple[tuple[str, Capability], ...] = (
     *((str(entity).replace("_", " "), Capability(str(entity))) for entity in Entity),
     ("deltas", Capability.DELTA),
     ("orders to the ERP", Capability.PUSH_ORDERS),
+    ("cancelling them there", Capability.CANCEL_ORDERS),
 )
 
 

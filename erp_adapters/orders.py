@@ -33,6 +33,23 @@ class OrderSink(Protocol):
         ...
 
 
+class OrderCanceller(Protocol):
+    """An adapter with ``Capability.CANCEL_ORDERS`` implements this besides ``OrderSink``."""
+
+    def cancel_order(self, idempotency_key: str, erp_ref: str) -> str:
+        """Cancel the order sent with this key (``erp_ref`` is what the ERP answered then), or ask
+        the ERP to; cancelling it again changes nothing. Returns what was done, in a few words.
+
+        Raises ``OrderRejected`` when the ERP refuses (the order is delivered or invoiced) and
+        ``TransientErpError`` when a retry may succeed."""
+        ...
+
+
+def order_canceller(adapter: ErpAdapter) -> OrderCanceller | None:
+    """The adapter as an order canceller, or None if its ERP cannot be asked to cancel an order."""
+    return cast(OrderCanceller, adapter) if Capability.CANCEL_ORDERS in adapter.capabilities else None
+
+
 def order_sink(adapter: ErpAdapter) -> OrderSink:
     """The adapter as an order sink; AdapterConfigError if its ERP cannot be sent orders."""
     if Capability.PUSH_ORDERS not in adapter.capabilities:

@@ -171,6 +171,23 @@ def _finish(session: Session, order_id: int, **values: object) -> None:
     )
 
 
+def order_to_cancel(session: Session, tenant_id: int, number: str) -> Order:
+    """The order, locked until the transaction ends, so that an export cannot claim it meanwhile."""
+    query = select(Order).where(Order.tenant_id == tenant_id, Order.number == number).with_for_update()
+    order = session.scalars(query).one_or_none()
+    if order is None:
+        raise NotFound(f"no order {number} in this tenant's shop")
+    return order
+
+
+def mark_cancelled(session: Session, order_id: int, *, sent: bool) -> None:
+    """Cancelled in the shop; an order the ERP never had also leaves the outbox for good."""
+    values: dict[str, object] = (
+        {"status": "cancelled"} if sent else {"status": "cancelled", "export_state": "cancelled"}
+    )
+    _finish(session, order_id, **values)
+
+
 def load_shop_order(session: Session, order_id: int) -> ShopOrder:
     order = session.get_one(Order, order_id)
     lines = session.scalars(select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no))

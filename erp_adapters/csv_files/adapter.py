@@ -6,6 +6,7 @@ the file in progress got, so a rewritten export is read again and an interrupted
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ import pandas as pd
 from erp_adapters.base import Capability
 from erp_adapters.csv_files.drops import EntityDrop, entity_drops
 from erp_adapters.csv_files.mapping import resolve_fields
-from erp_adapters.csv_files.order_files import find_order_file, write_order_file
+from erp_adapters.csv_files.order_files import find_order_file, write_cancel_file, write_order_file
 from erp_adapters.csv_files.reader import count_rows, is_workbook, read_chunks
 from erp_adapters.documents import DOCUMENTS, NUMBER, fold_lines, whole_documents
 from erp_adapters.errors import AdapterConfigError, TransientErpError
@@ -60,6 +61,7 @@ class CsvFilesAdapter:
             Capability.PENDING_ORDERS,
             Capability.DELTA,
             Capability.PUSH_ORDERS,
+            Capability.CANCEL_ORDERS,
         }
     )
 
@@ -133,6 +135,9 @@ class CsvFilesAdapter:
     def push_order(self, order: ShopOrder, idempotency_key: str) -> str:
         """Drop the order as ``orders/<number>.csv`` in the tenant's folder (see order_files.py)."""
         return write_order_file(self.folder, order, idempotency_key)
+
+    def cancel_order(self, idempotency_key: str, erp_ref: str) -> str:
+        return write_cancel_file(self.folder, idempotency_key, erp_ref, dt.datetime.now(dt.UTC))
 
     def _file_pages(
         self,

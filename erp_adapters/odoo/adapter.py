@@ -20,7 +20,7 @@ from erp_adapters.odoo.documents import DELIVERY_NOTES, INVOICES, PENDING_ORDERS
 from erp_adapters.odoo.json2 import Json2Client
 from erp_adapters.odoo.partners import CONTACTS, CUSTOMERS
 from erp_adapters.odoo.products import PRODUCTS
-from erp_adapters.odoo.push import find_sale_order, push_sale_order
+from erp_adapters.odoo.push import cancel_sale_order, find_sale_order, push_sale_order
 from erp_adapters.odoo.reading import OdooSource, count_changed, source_pages
 from erp_adapters.odoo.stock import FIELDS as STOCK_FIELDS
 from erp_adapters.odoo.stock import stock_pages
@@ -42,7 +42,12 @@ SOURCES = {
 class OdooAdapter:
     name: ClassVar[str] = "odoo"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {*(Capability(str(entity)) for entity in (*SOURCES, Entity.STOCK)), Capability.PUSH_ORDERS, Capability.DELTA}
+        {
+            *(Capability(str(entity)) for entity in (*SOURCES, Entity.STOCK)),
+            Capability.PUSH_ORDERS,
+            Capability.CANCEL_ORDERS,
+            Capability.DELTA,
+        }
     )
 
     def __init__(self, client: OdooClient, *, push_attempts: int = 5, backoff: float = 0.5) -> None:
@@ -76,6 +81,9 @@ class OdooAdapter:
 
     def push_order(self, order: ShopOrder, idempotency_key: str) -> str:
         return push_sale_order(self.client, order, idempotency_key, self._push_attempts, self._backoff)
+
+    def cancel_order(self, idempotency_key: str, erp_ref: str) -> str:
+        return cancel_sale_order(self.client, idempotency_key)
 
     def fetch(self, entity: Entity, since: Cursor | None, page_size: int) -> Iterator[Page]:
         if entity == Entity.STOCK:  # summed per warehouse: read whole, whatever the cursor

@@ -18,7 +18,13 @@ from erp_adapters.http import no_answer_reason
 from erp_adapters.odoo.client import RETRY_STATUSES, odoo_error, sessions
 
 # The first positional parameter of each ORM method the adapter calls.
-FIRST_PARAMETER = {"search_read": "domain", "search_count": "domain", "read": "ids", "create": "vals_list"}
+FIRST_PARAMETER = {
+    "search_read": "domain",
+    "search_count": "domain",
+    "read": "ids",
+    "create": "vals_list",
+    "action_cancel": "ids",
+}
 # Odoo's own statuses for a refusal in the data (odoo.exceptions: UserError and ValidationError
 # 422, AccessError 403, MissingError 404): the body names the exception.
 REFUSED_STATUSES = (403, 404, 422)

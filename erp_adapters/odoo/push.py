@@ -88,3 +88,24 @@ def _order_lines(client: OdooClient, order: ShopOrder) -> list[list[Any]]:
         ]
         for line in order.lines
     ]
+
+
+def cancel_sale_order(client: OdooClient, reference: str) -> str:
+    """Cancel the sale order carrying this shop reference (``action_cancel``); one already
+    cancelled is left as it is. OrderRejected when Odoo refuses (a delivered or invoiced order)."""
+    found = client.execute_kw(
+        "sale.order",
+        "search_read",
+        [[["client_order_ref", "=", reference]]],
+        {"fields": ["name", "state"], "order": "id asc", "limit": 1, "context": {"active_test": False}},
+    )
+    if not found:
+        raise OrderRejected(f"Odoo has no sale order for shop order {reference}")
+    name, state = str(found[0]["name"]), found[0].get("state")
+    if state == "cancel":
+        return f"{name} was already cancelled in Odoo"
+    try:
+        client.execute_kw("sale.order", "action_cancel", [[int(found[0]["id"])]], write=True)
+    except OdooRefused as exc:
+        raise OrderRejected(f"Odoo refused to cancel {name}: {exc}") from None
+    return f"{name} cancelled in Odoo"

@@ -50,6 +50,7 @@ class SaleOrder:
     partner_id: int
     client_order_ref: str | None
     lines: list[dict[str, Any]]
+    state: str = "draft"  # a quotation; "cancel" once cancelled
 
 
 class OdooError(Exception):
@@ -70,6 +71,7 @@ class FakeOdoo(FaultyErp):
     products: dict[str, int] = field(default_factory=dict)  # default_code -> id
     variants: dict[int, dict[str, Any]] = field(default_factory=dict)  # product.product records by id
     blocked_partners: set[str] = field(default_factory=set)  # refs whose orders Odoo refuses
+    delivered: set[str] = field(default_factory=set)  # shop references of orders Odoo will not cancel
     sale_orders: list[SaleOrder] = field(default_factory=list)
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
@@ -213,14 +215,14 @@ class FakeOdoo(FaultyErp):
             raise OdooError("werkzeug.exceptions.NotFound", f"database {database!r} not found")
         params = dict(body)
         params.pop("context", None)
-        first = params.pop({"read": "ids", "create": "vals_list"}.get(method, "domain"), [])
+        first = params.pop({"read": "ids", "create": "vals_list", "action_cancel": "ids"}.get(method, "domain"), [])
         with self._lock:
             answer = self._execute(model, method, [first], params)
         return [answer] if method == "create" else answer  # create answers the new records' ids
 
     def _execute(self, model: str, call: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         # Confirmed sale orders are seeded in the tables, and asked for by state; pushed ones are not.
-        asks_state = call != "read" and any(term[0] == "state" for term in args[0])
+        asks_state = call in ("search_read", "search_count") and any(term[0] == "state" for term in args[0])
         if model in self.tables and (model != "sale.order" or asks_state):
             return self._table(model, call, args, kwargs)
         if (model, call) == ("sale.order", "read") and "sale.order" in self.tables:
@@ -228,7 +230,13 @@ class FakeOdoo(FaultyErp):
             return self._table(model, call, args, kwargs) + [o for o in pushed if o["id"] in args[0]]
         if (model, call) == ("sale.order", "search_read"):
             found = [o for o in self.sale_orders if _matches(o.__dict__, args[0])]
-            return [{"id": o.id, "name": o.name} for o in found[: kwargs.get("limit") or None]]
+            return [{"id": o.id, "name": o.name, "state": o.state} for o in found[: kwargs.get("limit") or None]]
+        if (model, call) == ("sale.order", "action_cancel"):
+            for order in (o for o in self.sale_orders if o.id in args[0]):
+                if order.client_order_ref in self.delivered:
+                    raise OdooError("odoo.exceptions.UserError", "You cannot cancel an order that was delivered.")
+                order.state = "cancel"
+            return True
         if (model, call) == ("sale.order", "search_count"):
             return sum(_matches(o.__dict__, args[0]) for o in self.sale_orders)
         if (model, call) == ("sale.order", "read"):
