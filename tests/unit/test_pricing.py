@@ -6,6 +6,7 @@ used, and the largest break reached sets the price."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -106,17 +107,16 @@ def cases(draw: st.DrawFn) -> Case:
     minimums = sorted(draw(st.sets(quantities, min_size=1, max_size=4)))
     breaks = tuple(Break(minimum, draw(money)) for minimum in minimums)
     listed = PriceList(code="L1", prices={"S1": breaks}, valid_from=start, valid_to=start + dt.timedelta(days=90))
-    catalog = Catalog(
-        price_lists={"L1": listed}, discounts=tuple(draw(st.lists(discounts(), max_size=5))), tax_rates=RATES
-    )
-    customer = Customer(
-        "C1", "G1", draw(st.sampled_from(("general", "recargo", "exempt", "intra_eu", "export"))), ("L1",)
-    )
+    drawn = draw(st.lists(discounts(), max_size=5))
+    unique = tuple(replace(discount, source=f"D{n}") for n, discount in enumerate(drawn))  # each found again
+    catalog = Catalog(price_lists={"L1": listed}, discounts=unique, tax_rates=RATES)
+    regime = draw(st.sampled_from(("general", "recargo", "exempt", "intra_eu", "export")))
+    customer = Customer("C1", "G1", regime, ("L1",))
     category = draw(st.sampled_from(("general", "reduced", "super_reduced", "exempt")))
     return catalog, customer, Variant("S1", draw(money), "F1", category), draw(quantities), draw(days)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(cases())
 def test_the_net_is_never_negative_and_the_total_adds_up_to_the_cent(case: Case) -> None:
     line = quote(*case)
@@ -127,20 +127,19 @@ def test_the_net_is_never_negative_and_the_total_adds_up_to_the_cent(case: Case)
         assert line.recargo == 0
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(cases())
 def test_discounts_apply_in_the_stated_order_each_on_what_the_previous_left(case: Case) -> None:
     catalog, _, _, _, day = case
     line = quote(*case)
     order = [(d.sequence, SCOPES.index(d.scope)) for d in catalog.discounts if d.valid_on(day)]
-    applied = [
-        next(d for d in catalog.discounts if d.source == a.source and d.scope == a.scope) for a in line.discounts
-    ]
+    by_source = {d.source: d for d in catalog.discounts}
+    applied = [by_source[a.source] for a in line.discounts]
     assert [(d.sequence, SCOPES.index(d.scope)) for d in applied] == sorted(order)
     assert line.net_unit == line.price - sum((a.off for a in line.discounts), Decimal(0))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(cases())
 def test_a_price_list_outside_its_dates_is_never_used_and_the_largest_break_reached_sets_the_price(
     case: Case,
