@@ -27,6 +27,7 @@ from shop.db import create_shop_engine, session_factory, unit_of_work
 
 if TYPE_CHECKING:
     from pipeline.extract import Secrets
+    from pipeline.send_orders import SendTarget
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,20 @@ class Root:
         from pipeline.extract import open_adapter
 
         return open_adapter(self.sessions, tenant_id, self.secrets)
+
+    def send_target(self, tenant_id: int, tenant: str, flow_run_id: str | None = None) -> SendTarget:
+        """Whose orders go out (or are cancelled), on the tenant's plan and this process's leases."""
+        from pipeline.send_orders import SendTarget  # with the adapters' chain, as ``adapter`` above
+
+        return SendTarget(
+            self.sessions,
+            tenant_id,
+            tenant,
+            meters_orders=self.ledger.usage(tenant_id).meters_orders,
+            flow_run_id=flow_run_id,
+            lease_seconds=self.settings.lease_seconds,
+            order_lease_seconds=self.settings.order_lease_seconds,
+        )
 
     def require_schema(self) -> Root:
         if not migrate.is_current(self.url):

@@ -154,20 +154,11 @@ def cancel(slug: str, number: str) -> None:
     """Cancel an order: one the ERP has not got is never sent; one it has is cancelled there, where
     its adapter can (one process), or refused with the reason and the ERP's reference."""
     from pipeline.cancel_orders import cancel_order
-    from pipeline.send_orders import SendTarget
 
     root = open_shop()
     with root.session() as session:
         tenant_id = get_tenant(session, slug).id
-    target = SendTarget(
-        root.sessions,
-        tenant_id,
-        slug,
-        meters_orders=root.ledger.usage(tenant_id).meters_orders,
-        lease_seconds=root.settings.lease_seconds,
-        order_lease_seconds=root.settings.order_lease_seconds,
-    )
-    cancelled = cancel_order(target, number, root.adapter(tenant_id))
+    cancelled = cancel_order(root.send_target(tenant_id, slug), number, root.adapter(tenant_id))
     err.print(cancelled.done + (f" ({cancelled.processes} process)" if cancelled.processes else ""))
 
 

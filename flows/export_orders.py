@@ -11,7 +11,7 @@ from flows.heartbeat import beating
 from flows.reporting import emit_exhausted, emit_thresholds, publish_export_report
 from flows.tenancy import VERBS, run_name
 from flows.tenant_run import start_run
-from pipeline.send_orders import SendResult, SendTarget, export_outbox
+from pipeline.send_orders import SendResult, export_outbox
 from quotas.errors import QuotaExceeded
 from services.outbox import count_waiting
 from tasks.send_orders import send_batch
@@ -46,15 +46,7 @@ def export_orders(tenant: str) -> dict[str, int] | State:
         finish(held.state_name, message)
         return Cancelled(name=held.state_name, message=message)
     try:
-        target = SendTarget(
-            root.sessions,
-            tenant_id,
-            tenant,
-            meters_orders=root.ledger.usage(tenant_id).meters_orders,
-            flow_run_id=run.run_id,
-            lease_seconds=root.settings.lease_seconds,
-            order_lease_seconds=root.settings.order_lease_seconds,
-        )
+        target = root.send_target(tenant_id, tenant, flow_run_id=run.run_id)
         export_outbox(
             target, order_sink(root.adapter(tenant_id)), step=send_batch, thresholds=emit_thresholds, totals=totals
         )
