@@ -31,7 +31,8 @@ def customer_codes(client: OdooClient, partners: Iterable[object]) -> dict[str, 
         return {}
     found = client.execute_kw("res.partner", "read", [ids], {"fields": ["commercial_partner_id"]})
     company = {text(record.get("id")): many2one(record.get("commercial_partner_id"))[0] for record in found}
-    refs = field_of(client, "res.partner", ids_of([[int(c), ""] for c in company.values() if c.isdigit()]), "ref")
+    companies = sorted({int(c) for c in company.values() if c.isdigit()})
+    refs = field_of(client, "res.partner", companies, "ref")
     return {partner: refs.get(commercial, "") for partner, commercial in company.items()}
 
 
